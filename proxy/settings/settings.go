@@ -34,8 +34,10 @@ const (
 	ReasoningBoth = "both"
 )
 
-// LogLevels lists the accepted values of [Settings.LogLevel], most verbose first.
-var LogLevels = []string{"DEBUG", "INFO", "WARNING", "ERROR"}
+// LogLevels returns the accepted values of [Settings.LogLevel], most verbose first.
+func LogLevels() []string {
+	return []string{"DEBUG", "INFO", "WARNING", "ERROR"}
+}
 
 // maxNameLen bounds API key and remote names, which are labels shown in menus.
 const maxNameLen = 64
@@ -123,7 +125,7 @@ func (s Settings) Validate() error {
 		validateKeys(s.APIKeys),
 		validateRemotes(s.Remotes),
 		validateChoice("reasoning field", s.ReasoningField, ReasoningContent, ReasoningBoth),
-		validateChoice("log level", s.LogLevel, LogLevels...),
+		validateChoice("log level", s.LogLevel, LogLevels()...),
 	}
 	return errors.Join(checks...)
 }
@@ -131,7 +133,7 @@ func (s Settings) Validate() error {
 // validateExposure reports an error when s would expose lagp without any API key.
 func (s Settings) validateExposure() error {
 	if s.ExposeLAN && len(s.APIKeys) == 0 {
-		return errors.New("exposing lagp on the local network needs an API key: add one first")
+		return errors.New("exposing lagp on the local network needs at least one API key")
 	}
 	return nil
 }

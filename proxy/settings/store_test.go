@@ -139,12 +139,15 @@ func TestUpdate_Validation(t *testing.T) {
 		{"callback port", func(s *Settings) { s.CallbackPort = -1 }, "callback port"},
 		{"level", func(s *Settings) { s.LogLevel = "info" }, "log level"},
 		{"reasoning", func(s *Settings) { s.ReasoningField = "reasoning" }, "reasoning field"},
-		{"empty key name", func(s *Settings) { s.APIKeys = []APIKey{validKey("x")}; s.APIKeys[0].Name = "" },
-			"name is empty"},
+		{"empty key name", func(s *Settings) {
+			s.APIKeys = []APIKey{validKey("x")}
+			s.APIKeys[0].Name = ""
+		}, "name is empty"},
 		{"spaced key name", func(s *Settings) { s.APIKeys = []APIKey{validKey(" x")} }, "spaces"},
 		{"long key name", func(s *Settings) { s.APIKeys = []APIKey{validKey(strings.Repeat("n", 65))} },
 			"longer"},
-		{"control in name", func(s *Settings) { s.APIKeys = []APIKey{validKey("a\x07b")} }, "unprintable"},
+		{"control in name", func(s *Settings) { s.APIKeys = []APIKey{validKey("a\x07b")} },
+			"unprintable"},
 		{"duplicate key name", func(s *Settings) { s.APIKeys = []APIKey{validKey("a"), validKey("a")} },
 			"used twice"},
 		{"short key", func(s *Settings) { s.APIKeys = []APIKey{{Name: "a", Key: "lagp-short"}} },
@@ -156,7 +159,8 @@ func TestUpdate_Validation(t *testing.T) {
 			s.APIKeys = []APIKey{validKey("a"), validKey("a")}
 			s.APIKeys[1].Name = "b"
 		}, "duplicates"},
-		{"remote scheme", func(s *Settings) { s.Remotes = []Remote{{Name: "r", URL: "ftp://h"}} }, "http"},
+		{"remote scheme", func(s *Settings) { s.Remotes = []Remote{{Name: "r", URL: "ftp://h"}} },
+			"http"},
 		{"remote no host", func(s *Settings) { s.Remotes = []Remote{{Name: "r", URL: "http://"}} },
 			"no host"},
 		{"remote userinfo", func(s *Settings) {
@@ -167,7 +171,7 @@ func TestUpdate_Validation(t *testing.T) {
 		{"remote dup", func(s *Settings) {
 			s.Remotes = []Remote{{Name: "r", URL: "https://h"}, {Name: "r", URL: "https://i"}}
 		}, "used twice"},
-		{"lan without key", func(s *Settings) { s.ExposeLAN = true }, "needs an API key"},
+		{"lan without key", func(s *Settings) { s.ExposeLAN = true }, "needs at least one API key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
