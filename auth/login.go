@@ -84,10 +84,10 @@ type LoginConfig struct {
 // withDefaults returns c with every unset field filled in.
 func (c LoginConfig) withDefaults() LoginConfig {
 	if c.Issuer == "" {
-		c.Issuer = signInIssuer
+		c.Issuer = DefaultIssuer
 	}
 	if c.ClientID == "" {
-		c.ClientID = signInClientID
+		c.ClientID = DefaultClientID
 	}
 	if c.CallbackPort == 0 {
 		c.CallbackPort = DefaultCallbackPort

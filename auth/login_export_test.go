@@ -22,3 +22,17 @@ func (ls *Logins) Current(ctx context.Context) (*Login, error) { return ls.login
 
 // Ports exposes LoginConfig.ports after defaults.
 func (c LoginConfig) Ports() []int { return c.withDefaults().ports() }
+
+// AsDesktop returns c as if lagp ran in a graphical session as an ordinary user, so that
+// c.OpenBrowser is called whatever machine runs the tests.
+func (c LoginConfig) AsDesktop() LoginConfig {
+	c.goos = "linux"
+	c.geteuid = func() int { return 1000 }
+	c.getenv = func(k string) string {
+		if k == "DISPLAY" {
+			return ":0"
+		}
+		return ""
+	}
+	return c
+}

@@ -97,7 +97,15 @@ func testLoginConfig(t *testing.T, iss *authtest.Issuer, logs *logBuffer) auth.L
 // and body, and every URL it went through.
 func visit(t *testing.T, rawURL string) (int, string, []string) {
 	t.Helper()
-	var trail []string
+	status, body, trail, err := browse(rawURL)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return status, body, trail
+}
+
+// browse is visit for goroutines other than the test's.
+func browse(rawURL string) (status int, body string, trail []string, err error) {
 	client := &http.Client{
 		Timeout: 20 * time.Second,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -107,11 +115,11 @@ func visit(t *testing.T, rawURL string) (int, string, []string) {
 	}
 	resp, err := client.Get(rawURL)
 	if err != nil {
-		t.Fatalf("browser: %v", err)
+		return 0, "", trail, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), trail
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), trail, err
 }
 
 // recorder keeps the sign-ins handed over by a auth.Logins.

@@ -14,8 +14,6 @@ import (
 
 // Fixed values of the ChatGPT sign-in that the Codex CLI uses (PROTOCOL.md §1.1, A1).
 const (
-	signInIssuer     = "https://auth.openai.com"
-	signInClientID   = "app_EMoamEEZ73f0CkXaXp7hrann"
 	signInOriginator = "codex_cli_rs"
 	callbackPath     = "/auth/callback"
 )

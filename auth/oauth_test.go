@@ -70,7 +70,7 @@ func TestAuthorizeURLParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := authorizeURL(oauthConfig("https://issuer.test/", signInClientID, redirectURI(1457)), p)
+	raw := authorizeURL(oauthConfig("https://issuer.test/", DefaultClientID, redirectURI(1457)), p)
 	u, err := url.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func TestExchangeCodeRequest(t *testing.T) {
 			`"expires_in":864000,"token_type":"bearer"}`}
 	srv := httptest.NewServer(ep)
 	defer srv.Close()
-	conf := oauthConfig(srv.URL, signInClientID, redirectURI(1455))
+	conf := oauthConfig(srv.URL, DefaultClientID, redirectURI(1455))
 	got, err := exchangeCode(context.Background(), srv.Client(), conf, "AC_123", "VERIFIER")
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +224,7 @@ func TestExchangeCodeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(&tokenEndpoint{status: tt.status, body: tt.body})
 			defer srv.Close()
-			conf := oauthConfig(srv.URL, signInClientID, redirectURI(1455))
+			conf := oauthConfig(srv.URL, DefaultClientID, redirectURI(1455))
 			_, err := exchangeCode(context.Background(), srv.Client(), conf, "c", "v")
 			var oe *OAuthError
 			if !errors.As(err, &oe) {
@@ -244,7 +244,7 @@ func TestExchangeCodeErrors(t *testing.T) {
 func TestExchangeCodeTransportError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close() // nothing listens any more
-	conf := oauthConfig(srv.URL, signInClientID, redirectURI(1455))
+	conf := oauthConfig(srv.URL, DefaultClientID, redirectURI(1455))
 	_, err := exchangeCode(context.Background(), srv.Client(), conf, "c", "v")
 	if err == nil || !strings.HasPrefix(err.Error(), "exchanging code: ") {
 		t.Fatalf("error = %v, want an exchanging code error", err)
