@@ -22,6 +22,7 @@ type result struct {
 	flash
 	Section string
 	Moved   bool
+	NewPort int // the port the listener moves to; 0 when it keeps its port
 }
 
 type action func(*page, *http.Request) result
@@ -84,7 +85,7 @@ func (p *page) setPort(r *http.Request) result {
 		return done("network", "The port is unchanged.")
 	}
 	res := done("network", fmt.Sprintf("lagp now listens on port %d.", port))
-	res.Moved = true
+	res.Moved, res.NewPort = true, port
 	return res
 }
 

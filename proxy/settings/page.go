@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -179,7 +180,7 @@ func (p *page) serveAction(w http.ResponseWriter, r *http.Request, name string) 
 	id := p.flash.put(res.flash)
 	http.SetCookie(w, flashCookie(id))
 	if res.Moved {
-		p.renderMoved(w, r)
+		p.renderMoved(w, r, res.NewPort)
 		return
 	}
 	http.Redirect(w, r, PagePath+"#"+res.Section, http.StatusSeeOther)
@@ -207,22 +208,21 @@ func (p *page) servePage(w http.ResponseWriter, r *http.Request) {
 
 // renderMoved answers a change that moves the listener (port, LAN exposure). The old listener
 // may close before the browser follows a redirect, so instead of a 303 the answer is a short
-// page that reloads the settings at their new address a moment later.
-// The flash message waits for that page.
-func (p *page) renderMoved(w http.ResponseWriter, r *http.Request) {
+// page that reloads the settings at their new address a moment later. The flash message waits
+// for that page.
+func (p *page) renderMoved(w http.ResponseWriter, r *http.Request, newPort int) {
 	data := p.baseData()
-	data.Next = p.nextURL(r)
+	data.Next = nextURL(r.Host, newPort)
 	data.Refresh = "1;url=" + data.Next
 	p.render(w, http.StatusOK, "moved", data)
 }
 
-// nextURL is the settings page at the host the browser used and the port now configured.
-func (p *page) nextURL(r *http.Request) string {
-	host := hostOnly(r.Host)
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
+// nextURL is the settings page at the host the browser used, on newPort unless it is 0.
+func nextURL(host string, newPort int) string {
+	if newPort != 0 {
+		host = net.JoinHostPort(hostOnly(host), strconv.Itoa(newPort))
 	}
-	return "http://" + host + ":" + strconv.Itoa(p.store.Get().Port) + PagePath
+	return "http://" + host + PagePath
 }
 
 func (p *page) render(w http.ResponseWriter, status int, name string, data pageData) {

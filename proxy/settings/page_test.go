@@ -432,18 +432,37 @@ func addRemote(t *testing.T, b *browser) {
 	}
 }
 
-func TestPage_MovedPageLeadsToNewPort(t *testing.T) {
-	b := newBrowser(t)
-	rec := b.post("port", url.Values{"port": {"8080"}})
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d", rec.Code)
+func TestPage_MovedPageLeadsToNewAddress(t *testing.T) {
+	tests := []struct {
+		name, host, action string
+		form               url.Values
+		want               string
+	}{
+		{"port", testHost, "port", url.Values{"port": {"8080"}},
+			"http://127.0.0.1:8080/lagp/settings"},
+		{"port over IPv6", "[::1]:11434", "port", url.Values{"port": {"8080"}},
+			"http://[::1]:8080/lagp/settings"},
+		{"LAN keeps the address", "localhost:4000", "lan", url.Values{"expose": {"on"}},
+			"http://localhost:4000/lagp/settings"},
 	}
-	want := `content="1;url=http://127.0.0.1:8080/lagp/settings"`
-	if !strings.Contains(rec.Body.String(), want) {
-		t.Errorf("moved page lacks %s:\n%s", want, rec.Body)
-	}
-	if h := rec.Header().Get("Content-Security-Policy"); h == "" {
-		t.Error("moved page without CSP")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBrowser(t)
+			rec := b.post(tt.action, tt.form, func(r *http.Request) {
+				r.Host = tt.host
+				r.Header.Set("Origin", "http://"+tt.host)
+			})
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			want := `content="1;url=` + tt.want + `"`
+			if !strings.Contains(rec.Body.String(), want) {
+				t.Errorf("moved page lacks %s:\n%s", want, rec.Body)
+			}
+			if h := rec.Header().Get("Content-Security-Policy"); h == "" {
+				t.Error("moved page without CSP")
+			}
+		})
 	}
 }
 
