@@ -41,12 +41,18 @@ type PushConfig struct {
 // saved on this machine. Push warns when they would travel over plain http to a host that
 // is not this machine.
 func Push(ctx context.Context, cfg PushConfig) error {
+	_, err := push(ctx, cfg)
+	return err
+}
+
+// push is Push that also returns the account it signed in.
+func push(ctx context.Context, cfg PushConfig) (Account, error) {
 	endpoint, err := syncEndpoint(cfg.RemoteURL)
 	if err != nil {
-		return err
+		return Account{}, err
 	}
 	if cfg.Secret == "" {
-		return errors.New("pushing a sign-in needs the remote's secret (--sync-secret)")
+		return Account{}, errors.New("pushing a sign-in needs the remote's secret (--sync-secret)")
 	}
 	if cfg.Warn != nil && plainHTTPRemote(endpoint) {
 		fmt.Fprintf(cfg.Warn, "warning: %s is plain http to another host: the secret and the "+
@@ -56,7 +62,7 @@ func Push(ctx context.Context, cfg PushConfig) error {
 	}
 	r := remote{endpoint: endpoint.String(), secret: cfg.Secret, client: noRedirects(cfg.HTTPClient)}
 	if _, err := r.post(ctx, []byte(`{"check":true}`)); err != nil {
-		return fmt.Errorf("checking %s: %w", endpoint.Host, err)
+		return Account{}, fmt.Errorf("checking %s: %w", endpoint.Host, err)
 	}
 	hooks := loginHooks{
 		deliver: r.deliver,
@@ -64,16 +70,12 @@ func Push(ctx context.Context, cfg PushConfig) error {
 			return "The lagp at " + endpoint.Host + " is now signed in as " + a.Email + "."
 		},
 	}
-	l, err := startLogin(ctx, cfg.Login, hooks)
+	t, err := runBrowserLogin(ctx, cfg.Login, hooks)
 	if err != nil {
-		return err
+		return Account{}, fmt.Errorf("pushing a sign-in to %s: %w", endpoint.Host, err)
 	}
-	defer l.Close()
-	l.Open()
-	if _, err := l.Wait(ctx); err != nil {
-		return fmt.Errorf("pushing a sign-in to %s: %w", endpoint.Host, err)
-	}
-	return nil
+	account, _ := ParseAccount(t) // the sign-in already parsed it
+	return account, nil
 }
 
 // syncEndpoint checks a remote lagp address and returns its /auth/sync URL.
