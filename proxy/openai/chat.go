@@ -1,10 +1,7 @@
 package openai
 
 import (
-	"io"
 	"time"
-
-	"github.com/lagp/lagp/proxy/canon"
 )
 
 // Values of [ChatOptions.ReasoningField].
@@ -30,23 +27,4 @@ type ChatOptions struct {
 	// ReasoningField is ReasoningContent (or "") or ReasoningBoth; the glue sets it from the
 	// user's settings.
 	ReasoningField string
-}
-
-// DecodeChat decodes a POST /v1/chat/completions body. A body with "input" and no "messages" is
-// a Responses request (Cursor, PROTOCOL.md C11) and is decoded as one; the answer is still Chat
-// Completions. Errors are [*canon.Error] values: invalid requests with the parameter at fault,
-// or not found for an unknown model.
-func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, error) {
-	return nil, ChatOptions{}, canon.Errorf(canon.KindInternal, "not implemented") // TODO: in progress
-}
-
-// NewChatStream returns an encoder that writes a turn to w as Chat Completions server-sent
-// events, in the chunk order of CLIENTS.md §4.3.
-func NewChatStream(w io.Writer, meta Meta, opts ChatOptions) canon.Encoder {
-	return nil // TODO: in progress
-}
-
-// ChatResponse returns the body of a non-streamed Chat Completions answer.
-func ChatResponse(meta Meta, r *canon.Result, opts ChatOptions) []byte {
-	return nil // TODO: in progress
 }
