@@ -138,8 +138,7 @@ func (p *page) addKey(r *http.Request) result {
 	if err != nil {
 		return failed("keys", err)
 	}
-	res := done("keys", fmt.Sprintf("API key %q created. Copy it now: it is not shown again.",
-		k.Name))
+	res := done("keys", fmt.Sprintf("API key %q created.", k.Name))
 	res.NewKey = &k
 	return res
 }

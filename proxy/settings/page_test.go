@@ -251,7 +251,7 @@ func TestPage_Actions(t *testing.T) {
 		},
 		{
 			name: "add key", action: "keys/add", form: url.Values{"name": {" laptop "}},
-			wantFlash: "created. Copy it now",
+			wantFlash: "API key &#34;laptop&#34; created.",
 			check: func(t *testing.T, s Settings, body string) {
 				if len(s.APIKeys) != 1 || s.APIKeys[0].Name != "laptop" ||
 					!s.APIKeys[0].Created.Equal(testTime) {
