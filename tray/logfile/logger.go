@@ -59,6 +59,13 @@ func ParseLevel(name string) (slog.Level, error) {
 	return slog.LevelInfo, fmt.Errorf("log level %q is not DEBUG, INFO, WARNING or ERROR", name)
 }
 
+// Level is [ParseLevel] for names already validated (such as the settings' log level): an
+// unknown name gives INFO.
+func Level(name string) slog.Level {
+	lvl, _ := ParseLevel(name)
+	return lvl
+}
+
 // levelNames writes slog's WARN as WARNING, the name lagp's settings use.
 func levelNames(groups []string, a slog.Attr) slog.Attr {
 	if len(groups) == 0 && a.Key == slog.LevelKey {

@@ -132,6 +132,9 @@ func TestParseLevel(t *testing.T) {
 			t.Errorf("ParseLevel(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want,
 				tt.wantErr)
 		}
+		if got := Level(tt.in); got != tt.want {
+			t.Errorf("Level(%q) = %v; want %v", tt.in, got, tt.want)
+		}
 	}
 }
 
