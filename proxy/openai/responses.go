@@ -1,8 +1,9 @@
 package openai
 
 import (
-	"io"
-	"time"
+	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/lagp/lagp/proxy/canon"
 )
@@ -11,50 +12,370 @@ import (
 type ResponsesOptions struct {
 	Stream bool
 	Model  string // the model name as the client sent it
+
+	includeUsage bool // stream_options.include_usage, read for Cursor's bodies (C11)
+}
+
+// responsesRequest holds the members of a Responses body that lagp uses. Every other parameter
+// (store, include, max_output_tokens, temperature, metadata, …) is accepted and dropped (B3).
+type responsesRequest struct {
+	Model              string            `json:"model"`
+	Input              json.RawMessage   `json:"input"`
+	Instructions       json.RawMessage   `json:"instructions"`
+	Tools              []json.RawMessage `json:"tools"`
+	ToolChoice         json.RawMessage   `json:"tool_choice"`
+	ParallelToolCalls  *bool             `json:"parallel_tool_calls"`
+	Reasoning          *effortDef        `json:"reasoning"`
+	ReasoningEffort    string            `json:"reasoning_effort"`
+	Text               *textDef          `json:"text"`
+	PromptCacheKey     string            `json:"prompt_cache_key"`
+	PreviousResponseID string            `json:"previous_response_id"`
+	Conversation       json.RawMessage   `json:"conversation"`
+	Stream             bool              `json:"stream"`
+	StreamOptions      *streamOptions    `json:"stream_options"`
+}
+
+type textDef struct {
+	Format    json.RawMessage `json:"format"`
+	Verbosity string          `json:"verbosity"`
 }
 
 // DecodeResponses decodes a POST /v1/responses body into a draft, sanitised per PROTOCOL.md B3
-// and B5.
+// and B5: system and developer messages become instructions, item ids are stripped, item
+// references are dropped. Errors are [*canon.Error] values.
 func DecodeResponses(body []byte, models canon.Catalog) (*canon.Draft, ResponsesOptions, error) {
-	return nil, ResponsesOptions{}, canon.Errorf(canon.KindInternal, "not implemented") // TODO
+	return decodeResponses(body, models)
 }
 
-// ResponsesStream forwards the backend's events to a Responses API client.
-type ResponsesStream struct {
-	w    io.Writer
-	meta Meta
+func decodeResponses(body []byte, models canon.Catalog) (*canon.Draft, ResponsesOptions, error) {
+	var req responsesRequest
+	if err := decodeBody(body, &req); err != nil {
+		return nil, ResponsesOptions{}, err
+	}
+	opts := ResponsesOptions{Stream: req.Stream, Model: req.Model}
+	if req.StreamOptions != nil {
+		opts.includeUsage = req.StreamOptions.IncludeUsage
+	}
+	if err := req.stateless(); err != nil {
+		return nil, opts, err
+	}
+	d := &canon.Draft{}
+	if err := resolve(d, req.Model, models); err != nil {
+		return nil, opts, err
+	}
+	if err := req.fill(d); err != nil {
+		return nil, opts, err
+	}
+	return d, opts, nil
 }
 
-// NewResponsesStream returns a stream writing server-sent events to w.
-func NewResponsesStream(w io.Writer, meta Meta) *ResponsesStream {
-	return &ResponsesStream{w: w, meta: meta}
+// stateless refuses references to server-side state. The backend keeps none (store:false), so
+// previous_response_id cannot be honoured. Dropping it silently would answer without the earlier
+// turns, a wrong answer that looks right; a 400 with OpenAI's own code for a lost response lets
+// clients that know it resend the full input, and tells everyone else what to do.
+func (req *responsesRequest) stateless() error {
+	if req.PreviousResponseID != "" {
+		e := invalid("previous_response_id",
+			"previous_response_id is not supported: lagp keeps no responses; send the full "+
+				"conversation in input")
+		e.Code = "previous_response_not_found"
+		return e
+	}
+	if !absent(req.Conversation) {
+		return invalid("conversation",
+			"conversation is not supported: lagp keeps no conversations; send the full "+
+				"conversation in input")
+	}
+	return nil
 }
 
-// Event forwards one backend event.
-func (s *ResponsesStream) Event(ev canon.Event) error { return nil } // TODO: in progress
-
-// Fail ends the stream with a response.failed event carrying e.
-func (s *ResponsesStream) Fail(e *canon.Error) error { return nil } // TODO: in progress
-
-// ResponsesCollector builds the response object of a non-streamed Responses call from the
-// backend's events.
-type ResponsesCollector struct {
-	meta Meta
-	now  func() time.Time
+func (req *responsesRequest) fill(d *canon.Draft) error {
+	if err := instructionsText(d, req.Instructions); err != nil {
+		return err
+	}
+	if err := responsesInput(d, req.Input); err != nil {
+		return err
+	}
+	tools, err := decodeTools(req.Tools, "tools")
+	if err != nil {
+		return err
+	}
+	d.Tools = tools
+	if d.ToolChoice, err = toolChoice(req.ToolChoice, "tool_choice"); err != nil {
+		return err
+	}
+	d.ParallelToolCalls = req.ParallelToolCalls
+	d.Effort = req.ReasoningEffort
+	if req.Reasoning != nil && req.Reasoning.Effort != "" {
+		d.Effort = req.Reasoning.Effort
+	}
+	d.PromptCacheKey = req.PromptCacheKey
+	if req.Text != nil {
+		d.Verbosity = req.Text.Verbosity
+		d.Format, err = textFormat(req.Text.Format, "text.format")
+	}
+	return err
 }
 
-// NewResponsesCollector returns an empty collector. now stamps reset times of usage-limit
-// errors; nil means [time.Now].
-func NewResponsesCollector(meta Meta, now func() time.Time) *ResponsesCollector {
-	return &ResponsesCollector{meta: meta, now: now}
+// instructionsText puts the body's instructions first (B4).
+func instructionsText(d *canon.Draft, raw json.RawMessage) error {
+	switch jsonKind(raw) {
+	case 0, 'n':
+		return nil
+	case '"':
+		var s string
+		if err := decodePart(raw, &s, "instructions"); err != nil {
+			return err
+		}
+		d.Instructions = append(d.Instructions, s)
+		return nil
+	}
+	return invalid("instructions", "instructions must be a string")
 }
 
-// Event folds one backend event into the response. A failed response or an error event returns
-// its [*canon.Error].
-func (c *ResponsesCollector) Event(ev canon.Event) error { return nil } // TODO: in progress
+// responsesInput maps input, a string or a list of items.
+func responsesInput(d *canon.Draft, raw json.RawMessage) error {
+	switch jsonKind(raw) {
+	case 0, 'n':
+		return invalid("input", "input is required")
+	case '"':
+		var s string
+		if err := decodePart(raw, &s, "input"); err != nil {
+			return err
+		}
+		d.Input = append(d.Input, canon.Item{Type: canon.ItemMessage, Role: "user",
+			Content: []canon.Part{{Type: canon.PartInputText, Text: s}}})
+		return nil
+	case '[':
+	default:
+		return invalid("input", "input must be a string or an array of items")
+	}
+	var items []json.RawMessage
+	if err := decodePart(raw, &items, "input"); err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for i, it := range items {
+		if err := inputItem(d, it, names, fmt.Sprintf("input[%d]", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-// Done reports whether the response completed (or ended incomplete).
-func (c *ResponsesCollector) Done() bool { return false } // TODO: in progress
+// itemDef holds the members of an input item that lagp reads.
+type itemDef struct {
+	Type             string          `json:"type"`
+	Role             string          `json:"role"`
+	Content          json.RawMessage `json:"content"`
+	CallID           string          `json:"call_id"`
+	Name             string          `json:"name"`
+	Arguments        json.RawMessage `json:"arguments"`
+	Output           json.RawMessage `json:"output"`
+	Summary          []canon.Part    `json:"summary"`
+	EncryptedContent *string         `json:"encrypted_content"`
+}
 
-// Body returns the response object.
-func (c *ResponsesCollector) Body() []byte { return nil } // TODO: in progress
+// inputItem maps one item. names records each call's tool name for its result.
+func inputItem(d *canon.Draft, raw json.RawMessage, names map[string]string, p string) error {
+	if jsonKind(raw) != '{' {
+		return invalid(p, "%s must be an object", p)
+	}
+	var it itemDef
+	if err := decodePart(raw, &it, p); err != nil {
+		return err
+	}
+	switch it.Type {
+	case "message", "":
+		return inputMessage(d, it, p)
+	case canon.ItemFunctionCall:
+		return functionCallItem(d, it, names, p)
+	case canon.ItemFunctionCallOutput:
+		return functionOutputItem(d, it, names, p)
+	case canon.ItemReasoning:
+		reasoningItem(d, it)
+		return nil
+	case "item_reference":
+		return nil // refers to server state the backend does not keep (B5)
+	}
+	stripped, err := canon.StripID(raw)
+	if err != nil {
+		return invalid(p, "%s is not a valid item", p)
+	}
+	d.Input = append(d.Input, canon.Item{Type: it.Type, Raw: compact(stripped)})
+	return nil
+}
+
+// inputMessage maps a message: system and developer text to instructions (B4), user and
+// assistant content to a message item.
+func inputMessage(d *canon.Draft, it itemDef, p string) error {
+	switch it.Role {
+	case "system", "developer":
+		text, err := itemText(it.Content, p+".content")
+		if err != nil {
+			return err
+		}
+		d.Instructions = append(d.Instructions, text)
+		return nil
+	case "user", "assistant":
+		textType := canon.PartInputText
+		if it.Role == "assistant" {
+			textType = canon.PartOutputText
+		}
+		parts, err := itemParts(it.Content, textType, p+".content")
+		if err != nil {
+			return err
+		}
+		d.Input = append(d.Input, canon.Item{Type: canon.ItemMessage, Role: it.Role,
+			Content: parts})
+		return nil
+	case "":
+		return invalid(p+".role", "%s.role is required", p)
+	}
+	return invalid(p+".role", `%s.role %q is not one of "user", "assistant", "system" or `+
+		`"developer"`, p, it.Role)
+}
+
+func functionCallItem(d *canon.Draft, it itemDef, names map[string]string, p string) error {
+	if strings.TrimSpace(it.CallID) == "" {
+		return invalid(p+".call_id", "%s.call_id is required", p)
+	}
+	if strings.TrimSpace(it.Name) == "" {
+		return invalid(p+".name", "%s.name is required", p)
+	}
+	args, err := argumentsText(it.Arguments, p+".arguments")
+	if err != nil {
+		return err
+	}
+	names[it.CallID] = it.Name
+	d.Input = append(d.Input, canon.Item{Type: canon.ItemFunctionCall, Name: it.Name,
+		Arguments: args, CallID: it.CallID})
+	return nil
+}
+
+// functionOutputItem keeps the output as sent: a JSON string or an array of parts.
+func functionOutputItem(d *canon.Draft, it itemDef, names map[string]string, p string) error {
+	if strings.TrimSpace(it.CallID) == "" {
+		return invalid(p+".call_id", "%s.call_id is required", p)
+	}
+	out := it.Output
+	switch jsonKind(out) {
+	case 0, 'n':
+		out = canon.TextOutput("")
+	case '"', '[':
+		out = compact(out)
+	default:
+		return invalid(p+".output", "%s.output must be a string or an array of parts", p)
+	}
+	d.Input = append(d.Input, canon.Item{Type: canon.ItemFunctionCallOutput,
+		CallID: it.CallID, Name: names[it.CallID], Output: out})
+	return nil
+}
+
+// reasoningItem keeps an earlier reasoning item for the round trip (B12). Without its
+// encrypted content it refers to server state the backend does not keep, so it is dropped.
+func reasoningItem(d *canon.Draft, it itemDef) {
+	if it.EncryptedContent == nil || *it.EncryptedContent == "" {
+		return
+	}
+	summary := make([]canon.Part, 0, len(it.Summary))
+	for _, s := range it.Summary {
+		summary = append(summary, canon.Part{Type: canon.PartSummary, Text: s.Text})
+	}
+	d.Input = append(d.Input, canon.Item{Type: canon.ItemReasoning, Summary: summary,
+		EncryptedContent: it.EncryptedContent})
+}
+
+// partDef is one content part of a Responses message.
+type partDef struct {
+	Type     string          `json:"type"`
+	Text     string          `json:"text"`
+	Refusal  string          `json:"refusal"`
+	ImageURL json.RawMessage `json:"image_url"`
+	FileID   string          `json:"file_id"`
+	Detail   string          `json:"detail"`
+}
+
+// itemParts maps a message content, a string or a list of parts, to parts of textType.
+func itemParts(raw json.RawMessage, textType, p string) ([]canon.Part, error) {
+	switch jsonKind(raw) {
+	case 0, 'n':
+		return nil, nil
+	case '"':
+		var s string
+		if err := decodePart(raw, &s, p); err != nil {
+			return nil, err
+		}
+		return []canon.Part{{Type: textType, Text: s}}, nil
+	case '[':
+	default:
+		return nil, invalid(p, "%s must be a string or an array of content parts", p)
+	}
+	var parts []partDef
+	if err := decodePart(raw, &parts, p); err != nil {
+		return nil, err
+	}
+	out := make([]canon.Part, 0, len(parts))
+	for i, part := range parts {
+		cp, err := itemPart(part, textType, fmt.Sprintf("%s[%d]", p, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cp)
+	}
+	return out, nil
+}
+
+func itemPart(part partDef, textType, p string) (canon.Part, error) {
+	switch part.Type {
+	case "input_text", "output_text", "text":
+		return canon.Part{Type: textType, Text: part.Text}, nil
+	case "refusal":
+		return canon.Part{Type: textType, Text: part.Refusal}, nil
+	case "input_image":
+		if textType != canon.PartInputText {
+			return canon.Part{}, invalid(p, "%s: only user messages may carry images", p)
+		}
+		return itemImage(part, p)
+	case "input_file", "input_audio":
+		return canon.Part{}, invalid(p+".type", "%s: %s content is not supported; ChatGPT's "+
+			"Codex backend takes only text and images", p, part.Type)
+	}
+	return canon.Part{}, invalid(p+".type", "%s.type %q is not supported", p, part.Type)
+}
+
+// itemImage reads image_url as the API's string, or as Chat's {url} for lenience.
+func itemImage(part partDef, p string) (canon.Part, error) {
+	if absent(part.ImageURL) {
+		if part.FileID != "" {
+			return canon.Part{}, invalid(p+".file_id",
+				"%s: file_id images are not supported; send image_url", p)
+		}
+		return canon.Part{}, invalid(p+".image_url", "%s.image_url is required", p)
+	}
+	img, err := chatImage(part.ImageURL, p+".image_url")
+	if err != nil {
+		return canon.Part{}, err
+	}
+	if img.Detail == "" {
+		img.Detail = part.Detail
+	}
+	return img, nil
+}
+
+// itemText reads a system or developer content, which must be text; parts are joined by a
+// newline.
+func itemText(raw json.RawMessage, p string) (string, error) {
+	parts, err := itemParts(raw, canon.PartInputText, p)
+	if err != nil {
+		return "", err
+	}
+	texts := make([]string, 0, len(parts))
+	for _, part := range parts {
+		if part.Type == canon.PartInputImage {
+			return "", invalid(p, "%s must be text: images are not supported here", p)
+		}
+		texts = append(texts, part.Text)
+	}
+	return strings.Join(texts, "\n"), nil
+}

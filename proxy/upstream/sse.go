@@ -26,6 +26,7 @@ type Reader struct {
 	r          io.Reader
 	buf        []byte // unread input is buf[start:end]
 	start, end int
+	scanned    int  // bytes after start known to hold no line end
 	skipLF     bool // the last line ended in CR: a leading LF belongs to it
 	eof        bool
 	data       []byte // data lines of the event being read, joined by LF
@@ -133,19 +134,22 @@ func (r *Reader) line() ([]byte, error) {
 			r.skipLF = false
 		}
 		unread := r.buf[r.start:r.end]
-		if i := bytes.IndexAny(unread, "\r\n"); i >= 0 {
+		if i := bytes.IndexAny(unread[r.scanned:], "\r\n"); i >= 0 {
+			i += r.scanned
 			line := unread[:i]
 			r.start += i + 1
+			r.scanned = 0
 			if unread[i] == '\r' {
 				r.skipLF = true
 			}
 			return line, nil
 		}
+		r.scanned = len(unread) // a long line is scanned once, not again after every read
 		if r.eof {
 			if len(unread) == 0 {
 				return nil, io.EOF
 			}
-			r.start = r.end
+			r.start, r.scanned = r.end, 0
 			return unread, nil
 		}
 		if err := r.fill(); err != nil {

@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/upstream"
+)
+
+// dialect is what the pump needs from a client API to answer one turn.
+type dialect struct {
+	contentType string                                  // of a streamed answer
+	encoder     func(io.Writer) canon.Encoder           // streamed answer
+	collect     func(*canon.Turn, *canon.Result) []byte // whole answer
+	fail        func(http.ResponseWriter, *canon.Error) // error before the first byte
+}
+
+// turn sends req upstream and answers the client, streaming or whole. It is the one place where
+// the rules about errors and streams live: an error before the first byte is a JSON error with
+// its status; after it, the dialect's in-stream error; never a normal finish after an error
+// (C2). A client that goes away cancels the upstream request through the request context.
+func (s *Server) turn(w http.ResponseWriter, r *http.Request, req *canon.Request,
+	names canon.ToolNames, stream bool, d dialect) {
+	st, err := s.opts.Client.Stream(r.Context(), req)
+	if err != nil {
+		s.failed(r, err)
+		d.fail(w, canon.AsError(err))
+		return
+	}
+	defer st.Close()
+	t := canon.NewTurn(names, s.mem, s.now)
+	if stream {
+		s.stream(w, r, st, t, d)
+		return
+	}
+	var res canon.Result
+	err = drain(st, t, func(ds []canon.Delta) error {
+		for _, x := range ds {
+			res.Add(x)
+		}
+		return nil
+	})
+	if err != nil {
+		s.failed(r, err)
+		d.fail(w, canon.AsError(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(d.collect(t, &res))
+}
+
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, st *upstream.Stream,
+	t *canon.Turn, d dialect) {
+	rc := http.NewResponseController(w)
+	var enc canon.Encoder
+	err := drain(st, t, func(ds []canon.Delta) error {
+		if len(ds) == 0 {
+			return nil
+		}
+		if enc == nil {
+			h := w.Header()
+			h.Set("Content-Type", d.contentType)
+			h.Set("Cache-Control", "no-cache")
+			h.Set("X-Accel-Buffering", "no")
+			w.WriteHeader(http.StatusOK)
+			enc = d.encoder(w)
+		}
+		for _, x := range ds {
+			if err := enc.Delta(x); err != nil {
+				return errClientGone
+			}
+		}
+		if err := rc.Flush(); err != nil {
+			return errClientGone
+		}
+		return nil
+	})
+	switch {
+	case err == nil, errors.Is(err, errClientGone), r.Context().Err() != nil:
+		return
+	case enc == nil:
+		s.failed(r, err)
+		d.fail(w, canon.AsError(err))
+	default:
+		s.failed(r, err)
+		_ = enc.Fail(canon.AsError(err))
+		_ = rc.Flush()
+	}
+}
+
+var errClientGone = errors.New("client went away")
+
+// drain reads events until the turn is done, handing each batch of deltas to emit.
+func drain(st *upstream.Stream, t *canon.Turn, emit func([]canon.Delta) error) error {
+	for !t.Done() {
+		ev, err := st.Next()
+		if errors.Is(err, io.EOF) {
+			return t.End()
+		}
+		if err != nil {
+			return err
+		}
+		ds, err := t.Feed(ev)
+		if err != nil {
+			return err
+		}
+		if err := emit(ds); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failed logs a turn that ended in an error, unless the client itself went away.
+func (s *Server) failed(r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) || r.Context().Err() != nil {
+		s.log.Debug("client went away", "path", r.URL.Path)
+		return
+	}
+	e := canon.AsError(err)
+	s.log.Warn("turn failed", "path", r.URL.Path, "status", e.Status(), "code", e.Code,
+		"error", e)
+}
