@@ -43,6 +43,7 @@ type Server struct {
 
 	mu           sync.Mutex
 	accepted     map[string]bool
+	acceptFunc   func(token string) bool
 	rejected     map[string]bool
 	queue        []Scenario
 	requests     []Recorded
@@ -111,6 +112,15 @@ func (s *Server) AcceptToken(tok string) {
 	defer s.mu.Unlock()
 	s.accepted[tok] = true
 	delete(s.rejected, tok)
+}
+
+// AcceptFunc also accepts every token for which ok returns true, e.g. those a fake issuer
+// minted, so that a lagp refreshing its session keeps working. Tokens passed to
+// [Server.RejectToken] stay refused.
+func (s *Server) AcceptFunc(ok func(token string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.acceptFunc = ok
 }
 
 // RejectToken makes every call with tok fail with 401 (fixture F5g).
@@ -258,7 +268,7 @@ func newRecord(r *http.Request) Recorded {
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 	tok, ok := bearer(r.Header.Get("Authorization"))
 	s.mu.Lock()
-	good := ok && s.accepted[tok] && !s.rejected[tok]
+	good := ok && !s.rejected[tok] && (s.accepted[tok] || s.acceptFunc != nil && s.acceptFunc(tok))
 	s.mu.Unlock()
 	if good && r.Header.Get("ChatGPT-Account-ID") != "" {
 		return true
