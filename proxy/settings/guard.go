@@ -73,16 +73,8 @@ func (p *page) refuseForgery(r *http.Request) string {
 	if err := p.origin.Check(r); err != nil {
 		return "cross-origin request"
 	}
-	self := "http://" + r.Host
-	if origin := r.Header.Get("Origin"); origin != "" {
-		if !strings.EqualFold(origin, self) {
-			return "foreign origin"
-		}
-	} else if ref := r.Referer(); ref != "" {
-		u, err := url.Parse(ref)
-		if err != nil || !strings.EqualFold(u.Scheme+"://"+u.Host, self) {
-			return "foreign referer"
-		}
+	if reason := foreignOrigin(r); reason != "" {
+		return reason
 	}
 	if p.csrf == "" {
 		return "no CSRF token available"
@@ -93,6 +85,23 @@ func (p *page) refuseForgery(r *http.Request) string {
 	}
 	if !tokenEqual(r.PostFormValue(csrfFormField), p.csrf) {
 		return "missing or stale form token"
+	}
+	return ""
+}
+
+// foreignOrigin returns why the Origin or, without one, the Referer of r names another origin
+// than the page's own, or "" when they match or are absent.
+func foreignOrigin(r *http.Request) string {
+	self := "http://" + r.Host
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if !strings.EqualFold(origin, self) {
+			return "foreign origin"
+		}
+	} else if ref := r.Referer(); ref != "" {
+		u, err := url.Parse(ref)
+		if err != nil || !strings.EqualFold(u.Scheme+"://"+u.Host, self) {
+			return "foreign referer"
+		}
 	}
 	return ""
 }

@@ -126,6 +126,13 @@ func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
+		// Navigations send no Origin; a script on another site reading the page does.
+		if r.Header.Get("Origin") != "" && foreignOrigin(r) != "" {
+			p.log.Warn("settings request refused", "reason", "foreign origin")
+			http.Error(w, "cross-origin reads of the settings page are refused",
+				http.StatusForbidden)
+			return
+		}
 		p.servePage(w, r)
 	case strings.HasPrefix(r.URL.Path, PagePath+"/"):
 		if r.Method != http.MethodPost {
@@ -139,9 +146,15 @@ func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// setHeaders sends the hardening headers on every answer, refusals included.
+// setHeaders sends the hardening headers on every answer, refusals included. It also drops any
+// CORS grant a wrapping handler added for the API routes: no other origin may read this page.
 func (p *page) setHeaders(w http.ResponseWriter) {
 	h := w.Header()
+	for name := range h {
+		if strings.HasPrefix(name, "Access-Control-") {
+			h.Del(name)
+		}
+	}
 	h.Set("Content-Security-Policy", p.csp)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")

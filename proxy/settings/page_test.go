@@ -741,3 +741,47 @@ func BenchmarkPage_Get(b *testing.B) {
 		}
 	}
 }
+
+func TestPage_CrossOriginReadsRefused(t *testing.T) {
+	tests := []struct {
+		origin string
+		want   int
+	}{
+		{"", http.StatusOK},
+		{"http://" + testHost, http.StatusOK},
+		{"https://evil.example", http.StatusForbidden},
+		{"http://127.0.0.1:8000", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		b := newBrowser(t)
+		req := httptest.NewRequest(http.MethodGet, "http://"+testHost+PagePath, nil)
+		if tt.origin != "" {
+			req.Header.Set("Origin", tt.origin)
+		}
+		rec := b.do(req)
+		if rec.Code != tt.want {
+			t.Errorf("GET with Origin %q = %d; want %d", tt.origin, rec.Code, tt.want)
+		}
+		token := b.h.(*page).csrf
+		if tt.want == http.StatusForbidden && strings.Contains(rec.Body.String(), token) {
+			t.Errorf("refused read still carries the CSRF token")
+		}
+	}
+}
+
+func TestPage_DropsCORSGrantOfWrappingServer(t *testing.T) {
+	b := newBrowser(t)
+	inner := b.h
+	// The proxy's guard grants CORS to API callers before handing over to the page.
+	b.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "http://"+testHost)
+		w.Header().Set("Access-Control-Allow-Headers", "Authorization")
+		inner.ServeHTTP(w, r)
+	})
+	rec := b.get()
+	for name := range rec.Header() {
+		if strings.HasPrefix(name, "Access-Control-") {
+			t.Errorf("page answer keeps %s", name)
+		}
+	}
+}
