@@ -144,7 +144,8 @@ func decodeThink(raw json.RawMessage) (string, *bool, error) {
 		// Ollama documents the first four; the others are the backend's own names.
 		return s, &yes, nil
 	}
-	return "", nil, invalid("think", `think %q is not a level; use "low", "medium", "high" or "max"`, s)
+	return "", nil, invalid("think",
+		`think %q is not a level; use "low", "medium", "high" or "max"`, s)
 }
 
 // decodeFormat maps "format": "json" asks for a JSON object, a JSON schema object for output
