@@ -873,17 +873,25 @@ func (m *Manager) refresher(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
+	// The timer is kept while its deadline stands, so a wake-up that changes nothing does
+	// not pile up timers.
+	var timer <-chan time.Time
+	var timerAt time.Time
 	for {
 		m.mu.Lock()
 		now := m.cfg.Now()
 		at := m.nextWakeLocked(now)
 		m.mu.Unlock()
+		if timer == nil || !at.Equal(timerAt) {
+			timer, timerAt = m.cfg.After(max(at.Sub(now), 0)), at
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-m.kick:
 			continue
-		case <-m.cfg.After(max(at.Sub(now), 0)):
+		case <-timer:
+			timer = nil
 		}
 		m.tick(ctx)
 	}
