@@ -209,11 +209,53 @@ func (s *Server) noteCancelled() {
 	s.changed = make(chan struct{})
 }
 
-func (s *Server) record(rec Recorded) {
+// record stores a request as it arrives and returns its index, so that a test sees it as soon
+// as the client has any answer.
+func (s *Server) record(rec Recorded) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)
+	return len(s.requests) - 1
 }
+
+func (s *Server) update(i int, f func(*Recorded)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.requests[i])
+}
+
+// recorder notes the status of a response in its request's record before sending it.
+type recorder struct {
+	http.ResponseWriter
+	s     *Server
+	i     int
+	wrote bool
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		w.s.update(w.i, func(r *Recorded) { r.Status = code })
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush sends buffered data to the client.
+func (w *recorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // next pops the queued scenario, else picks one from a marker in the input, else F1.
 func (s *Server) next(req *canon.Request) Scenario {
@@ -285,26 +327,20 @@ func bearer(h string) (string, bool) {
 	return h[len(prefix):], true
 }
 
-func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleResponses(rw http.ResponseWriter, r *http.Request) {
 	rec := newRecord(r)
+	w := &recorder{ResponseWriter: rw, s: s, i: s.record(rec)}
 	s.writeLimits(w.Header())
-	status := http.StatusOK
-	defer func() {
-		rec.Status = status
-		s.record(rec)
-	}()
 	if !s.authorize(w, r) {
-		status = http.StatusUnauthorized
 		return
 	}
 	if code, body := validate(rec.Fields); code != 0 {
-		status = code
 		writeJSON(w, code, body)
 		return
 	}
 	sc := s.next(&rec.Request)
-	rec.Scenario = sc.Name()
-	status = sc.serve(s, w, r, &rec)
+	s.update(w.i, func(r *Recorded) { r.Scenario = sc.Name() })
+	sc.serve(s, w, r, &rec)
 	if r.Context().Err() != nil {
 		s.noteCancelled()
 	}

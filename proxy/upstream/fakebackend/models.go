@@ -89,23 +89,17 @@ func (m fakeModel) json() map[string]any {
 	return out
 }
 
-func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
-	rec := newRecord(r)
+func (s *Server) handleModels(rw http.ResponseWriter, r *http.Request) {
+	w := &recorder{ResponseWriter: rw, s: s, i: s.record(newRecord(r))}
 	s.writeLimits(w.Header())
 	s.mu.Lock()
 	status := s.modelsStatus
 	s.mu.Unlock()
-	defer func() {
-		rec.Status = status
-		s.record(rec)
-	}()
 	if !s.authorize(w, r) {
-		status = http.StatusUnauthorized
 		return
 	}
 	if r.URL.Query().Get("client_version") == "" {
-		status = http.StatusBadRequest
-		writeJSON(w, status, detail{"client_version is required"})
+		writeJSON(w, http.StatusBadRequest, detail{"client_version is required"})
 		return
 	}
 	if status != 0 && status != http.StatusOK {
@@ -113,11 +107,10 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 			"code": "models_unavailable", "message": "The model list is unavailable."}})
 		return
 	}
-	status = http.StatusOK
 	list := []map[string]any{}
 	for _, m := range models() {
 		list = append(list, m.json())
 	}
 	w.Header().Set("ETag", `"fake-models-1"`)
-	writeJSON(w, status, map[string]any{"models": list})
+	writeJSON(w, http.StatusOK, map[string]any{"models": list})
 }

@@ -22,8 +22,8 @@ var fixtureFS embed.FS
 type Scenario interface {
 	// Name identifies the scenario in [Recorded.Scenario].
 	Name() string
-	// serve answers the call and returns the HTTP status it sent.
-	serve(s *Server, w http.ResponseWriter, r *http.Request, rec *Recorded) int
+	// serve answers the call.
+	serve(s *Server, w http.ResponseWriter, r *http.Request, rec *Recorded)
 }
 
 // Fixture names one of the fixtures of PROTOCOL.md §8. A marker such as "[[F3]]" in the input
@@ -100,34 +100,36 @@ func splitFrames(body []byte) [][]byte {
 	return frames
 }
 
-func (f Fixture) serve(s *Server, w http.ResponseWriter, r *http.Request, rec *Recorded) int {
+func (f Fixture) serve(s *Server, w http.ResponseWriter, r *http.Request, rec *Recorded) {
 	switch f {
 	case F5a:
-		return s.serveUsageLimit(w)
+		s.serveUsageLimit(w)
+		return
 	case F5b:
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": map[string]any{
 			"type": "usage_not_included", "plan_type": "free",
 			"message": "Your ChatGPT plan does not include Codex. Upgrade to use it."}})
-		return http.StatusTooManyRequests
+		return
 	case F5c:
 		writeJSON(w, http.StatusBadRequest, detail{"Unsupported parameter: max_output_tokens"})
-		return http.StatusBadRequest
+		return
 	case F5f:
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]any{
 			"code":    "server_is_overloaded",
 			"message": "Our servers are currently overloaded. Please try again later."}})
-		return http.StatusServiceUnavailable
+		return
 	case F5g:
 		writeUnauthorized(w)
-		return http.StatusUnauthorized
+		return
 	case Echo:
-		return serveText(w, r, rec, chunk(lastUserText(&rec.Request), 4), 0)
+		serveText(w, r, rec, chunk(lastUserText(&rec.Request), 4), 0)
+		return
 	}
 	if !f.known() {
 		writeJSON(w, http.StatusInternalServerError, detail{"unknown fixture " + string(f)})
-		return http.StatusInternalServerError
+		return
 	}
-	return serveFrames(w, r, splitFrames(mustFixture(f)), 0)
+	serveFrames(w, r, splitFrames(mustFixture(f)), 0)
 }
 
 // writeUnauthorized answers like the backend does to a bad or expired token (F5g).
@@ -139,7 +141,7 @@ func writeUnauthorized(w http.ResponseWriter) {
 }
 
 // serveUsageLimit answers F5a: the Plus usage limit, resetting [UsageLimitReset] from now.
-func (s *Server) serveUsageLimit(w http.ResponseWriter) int {
+func (s *Server) serveUsageLimit(w http.ResponseWriter) {
 	now := s.clock()
 	l := Limits{
 		PlanType: "plus", ActiveLimit: "codex",
@@ -151,7 +153,6 @@ func (s *Server) serveUsageLimit(w http.ResponseWriter) int {
 		"type": "usage_limit_reached", "message": "The usage limit has been reached",
 		"plan_type": "plus", "resets_at": now.Add(UsageLimitReset).Unix(),
 		"eligible_promo": nil, "resets_in_seconds": int(UsageLimitReset / time.Second)}})
-	return http.StatusTooManyRequests
 }
 
 func startSSE(w http.ResponseWriter) {
@@ -162,7 +163,7 @@ func startSSE(w http.ResponseWriter) {
 
 // serveFrames streams frames, flushing each, waiting delay before each one after the first; it
 // stops early when the client goes away.
-func serveFrames(w http.ResponseWriter, r *http.Request, frames [][]byte, delay time.Duration) int {
+func serveFrames(w http.ResponseWriter, r *http.Request, frames [][]byte, delay time.Duration) {
 	startSSE(w)
 	fl, _ := w.(http.Flusher)
 	for i, f := range frames {
@@ -176,7 +177,6 @@ func serveFrames(w http.ResponseWriter, r *http.Request, frames [][]byte, delay 
 			fl.Flush()
 		}
 	}
-	return http.StatusOK
 }
 
 // sleep waits d, or less if the client goes away; it reports whether the full time passed.
@@ -235,7 +235,7 @@ func textFrames(model string, inputTokens int, pieces []string) [][]byte {
 
 // serveText streams pieces as a text answer, waiting delay between deltas.
 func serveText(w http.ResponseWriter, r *http.Request, rec *Recorded, pieces []string,
-	delay time.Duration) int {
+	delay time.Duration) {
 	frames := textFrames(rec.Request.Model, inputTokens(&rec.Request), pieces)
 	startSSE(w)
 	fl, _ := w.(http.Flusher)
@@ -252,7 +252,6 @@ func serveText(w http.ResponseWriter, r *http.Request, rec *Recorded, pieces []s
 			fl.Flush()
 		}
 	}
-	return http.StatusOK
 }
 
 // inputTokens estimates the input size in tokens, about four bytes each.
@@ -313,12 +312,12 @@ func Slow(n int, delay time.Duration) Scenario { return slow{n, delay} }
 
 func (sl slow) Name() string { return "Slow" }
 
-func (sl slow) serve(_ *Server, w http.ResponseWriter, r *http.Request, rec *Recorded) int {
+func (sl slow) serve(_ *Server, w http.ResponseWriter, r *http.Request, rec *Recorded) {
 	pieces := make([]string, sl.n)
 	for i := range pieces {
 		pieces[i] = fmt.Sprintf("tok%d ", i)
 	}
-	return serveText(w, r, rec, pieces, sl.delay)
+	serveText(w, r, rec, pieces, sl.delay)
 }
 
 // large is a pre-rendered long text stream.
@@ -336,10 +335,9 @@ func Large(n int) Scenario {
 
 func (l large) Name() string { return "Large" }
 
-func (l large) serve(_ *Server, w http.ResponseWriter, r *http.Request, _ *Recorded) int {
+func (l large) serve(_ *Server, w http.ResponseWriter, r *http.Request, _ *Recorded) {
 	startSSE(w)
 	_, _ = w.Write(l.body)
-	return http.StatusOK
 }
 
 // events streams given event data.
@@ -361,8 +359,8 @@ func Events(data ...string) Scenario {
 
 func (e events) Name() string { return "Events" }
 
-func (e events) serve(_ *Server, w http.ResponseWriter, r *http.Request, _ *Recorded) int {
-	return serveFrames(w, r, e.frames, 0)
+func (e events) serve(_ *Server, w http.ResponseWriter, r *http.Request, _ *Recorded) {
+	serveFrames(w, r, e.frames, 0)
 }
 
 // status answers with an HTTP error.
@@ -376,9 +374,8 @@ func Status(code int, body string) Scenario { return status{code, body} }
 
 func (st status) Name() string { return fmt.Sprintf("Status %d", st.code) }
 
-func (st status) serve(_ *Server, w http.ResponseWriter, _ *http.Request, _ *Recorded) int {
+func (st status) serve(_ *Server, w http.ResponseWriter, _ *http.Request, _ *Recorded) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(st.code)
 	_, _ = w.Write([]byte(st.body))
-	return st.code
 }
