@@ -198,9 +198,9 @@ func (a *app) proxyOptions() proxy.Options {
 			return proxy.Prefs{ReasoningBoth: s.ReasoningField == "both",
 				OllamaToolCallIDs: s.OllamaToolCallIDs}
 		},
-		Account:  a.account,
-		Login:    a.logins.Handler(),
-		Sync:     sync,
+		Account: a.account,
+		Login:   a.logins.Handler(),
+		Sync:    sync,
 		Settings: settings.Handler(a.settings, settings.PageOptions{Version: version,
 			ListenURL: a.baseURL}),
 		Logger: a.log,
