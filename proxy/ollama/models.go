@@ -161,8 +161,9 @@ func Version() []byte {
 	return []byte(`{"version":"` + OllamaVersion + `"}` + "\n")
 }
 
-// Unsupported returns the error for an Ollama route lagp cannot serve, such as "/api/pull": a
-// 501 whose message says what lagp cannot do and where its models come from.
+// Unsupported returns the error for an Ollama route lagp cannot serve, given as the route
+// ("/api/pull") or its verb ("pull"): a 501 whose message says what lagp cannot do and where its
+// models come from.
 func Unsupported(route string) *canon.Error {
 	name := strings.Trim(strings.TrimPrefix(strings.TrimSpace(route), "/api/"), "/")
 	if i := strings.IndexByte(name, '/'); i >= 0 {

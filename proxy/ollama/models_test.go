@@ -215,6 +215,9 @@ func TestUnsupported(t *testing.T) {
 		{"/api/embeddings", "lagp cannot compute embeddings"},
 		{"/api/blobs/sha256:abc", "lagp cannot store model files"},
 		{"/api/me", "lagp cannot serve /api/me"},
+		{"pull", "lagp cannot pull models"}, // the glue passes the bare verb
+		{"embeddings", "lagp cannot compute embeddings"},
+		{"blobs/sha256:abc", "lagp cannot store model files"},
 	}
 	for _, tt := range tests {
 		e := Unsupported(tt.route)
