@@ -213,7 +213,9 @@ func startLogin(ctx context.Context, cfg LoginConfig, hooks loginHooks) (*Login,
 		cfg: cfg, secrets: secrets, conf: conf, port: port, hooks: hooks,
 		authURL: authorizeURL(conf, secrets), listener: ln, done: make(chan struct{}),
 	}
-	l.ctx, l.stop = context.WithTimeout(context.WithoutCancel(ctx), cfg.Timeout)
+	// l.ctx ends with the sign-in (finish) and bounds the exchange; the caller's ctx is
+	// watched separately so that its end reads as a cancel.
+	l.ctx, l.stop = context.WithCancel(context.WithoutCancel(ctx))
 	l.server = &http.Server{
 		Handler:           l.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -250,12 +252,17 @@ func (l *Login) serve() {
 
 // watch ends the sign-in when its time is up or the caller's context ends.
 func (l *Login) watch(parent context.Context) {
+	timer := time.NewTimer(l.cfg.Timeout)
+	defer timer.Stop()
 	select {
 	case <-l.done:
 	case <-parent.Done():
 		l.finish(Tokens{}, ErrLoginCanceled)
-	case <-l.ctx.Done():
-		l.finish(Tokens{}, ErrLoginExpired)
+	case <-timer.C:
+		// A callback being handled right now wins: its exchange may not be cut short.
+		if l.claim() {
+			l.finish(Tokens{}, ErrLoginExpired)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 )
@@ -10,6 +11,7 @@ import (
 // asking for a sign-in while one runs returns the running one.
 type Logins struct {
 	cfg      LoginConfig
+	log      *slog.Logger
 	onTokens func(context.Context, Tokens) error
 
 	mu      sync.Mutex
@@ -19,7 +21,11 @@ type Logins struct {
 // NewLogins returns a Logins that starts sign-ins with cfg and hands each fresh sign-in to
 // onTokens (main passes the session manager's SignIn) before the browser shows the result.
 func NewLogins(cfg LoginConfig, onTokens func(context.Context, Tokens) error) *Logins {
-	return &Logins{cfg: cfg, onTokens: onTokens}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Logins{cfg: cfg, log: log, onTokens: onTokens}
 }
 
 // Begin starts a sign-in, or joins the running one, and returns its authorize URL. The
@@ -87,16 +93,24 @@ func (ls *Logins) forget(l *Login) {
 
 // Handler serves GET /login: it starts or joins a sign-in and redirects the browser to the
 // issuer. This is how a remote lagp is signed in through an SSH tunnel.
+//
+// Only a page load starts a sign-in: a browser that says the request is for an image, a
+// script or a fetch (Sec-Fetch-Dest) is refused, so another web site cannot keep the
+// callback port busy by embedding the address.
 func (ls *Logins) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" && dest != "document" {
+			http.Error(w, "open /login as a page", http.StatusForbidden)
 			return
 		}
 		target, err := ls.Begin(r.Context())
 		if err != nil {
-			ls.cfg.withDefaults().Logger.Warn("sign-in not started", "error", err)
+			ls.log.Warn("sign-in not started", "error", err)
 			writePage(w, pageUnavailable(err))
 			return
 		}

@@ -628,3 +628,36 @@ func TestPageHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginRouteOnlyForPageLoads(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	ls := auth.NewLogins(testLoginConfig(t, iss, &logBuffer{}), (&recorder{}).accept)
+	defer ls.Close()
+	tests := []struct {
+		method, dest string
+		want         int
+	}{
+		{http.MethodPost, "", http.StatusMethodNotAllowed},
+		{http.MethodGet, "image", http.StatusForbidden},
+		{http.MethodGet, "script", http.StatusForbidden},
+		{http.MethodGet, "empty", http.StatusForbidden},
+		{http.MethodGet, "document", http.StatusFound},
+		{http.MethodGet, "", http.StatusFound},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, "/login", nil)
+		if tt.dest != "" {
+			req.Header.Set("Sec-Fetch-Dest", tt.dest)
+		}
+		w := httptest.NewRecorder()
+		ls.Handler().ServeHTTP(w, req)
+		if w.Code != tt.want {
+			t.Errorf("%s with Sec-Fetch-Dest %q: status %d, want %d", tt.method, tt.dest, w.Code,
+				tt.want)
+		}
+		// The refused cases come first, so no sign-in may run yet.
+		if tt.want != http.StatusFound && ls.Running() {
+			t.Errorf("%s with Sec-Fetch-Dest %q started a sign-in", tt.method, tt.dest)
+		}
+	}
+}

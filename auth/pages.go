@@ -105,7 +105,7 @@ func pageSaveFailed(err error) page {
 
 func pageUsed() page {
 	return page{Status: http.StatusGone, Title: "This sign-in has already finished",
-		Message: "Each sign-in link works once, and this one was already used or cancelled.",
+		Message: "Each sign-in link works once, and this one was already used or canceled.",
 		Next:    nextRetry}
 }
 
