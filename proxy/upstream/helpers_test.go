@@ -125,7 +125,7 @@ func (c *clock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func newEnv(t *testing.T, edit ...func(*Config)) *env {
+func newEnv(t testing.TB, edit ...func(*Config)) *env {
 	t.Helper()
 	e := &env{srv: fakebackend.New(), tokens: newTokens(), log: &syncBuffer{},
 		sleeps: &sleeps{}, clock: &clock{now: time.Unix(1760000000, 0)}}
