@@ -48,7 +48,8 @@ func TestRunLoginAdoptsTheSignIn(t *testing.T) {
 	if !strings.Contains(page.body, "You are signed in to lagp as user@example.com.") {
 		t.Errorf("final page:\n%s", page.body)
 	}
-	if want := "Signed in as user@example.com (plus). The sign-in is kept in the file store."; !strings.Contains(out.String(), want) {
+	want := "Signed in as user@example.com (plus). The sign-in is kept in the file store."
+	if !strings.Contains(out.String(), want) {
 		t.Errorf("output lacks %q:\n%s", want, out.String())
 	}
 	if st := m.Status(); st.State != auth.StateSignedIn || st.Account.Email != "user@example.com" {
@@ -116,7 +117,8 @@ func TestRunLoginOutputFile(t *testing.T) {
 		t.Error("--output changed the local sign-in")
 	}
 	assertNoSecrets(t, "output", out.String(), written)
-	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".lagp-login-*")); len(leftovers) != 0 {
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".lagp-login-*"))
+	if len(leftovers) != 0 {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
 }

@@ -61,7 +61,8 @@ func webURL(raw string) bool {
 // printManualSignIn tells the user where to sign in, including from another computer.
 func printManualSignIn(out io.Writer, authURL string, port int, proxyLoginURL string) {
 	fmt.Fprintf(out, "To sign in, open this address in a browser:\n\n  %s\n\n", authURL)
-	fmt.Fprintf(out, "The browser must reach localhost:%d on this machine when it comes back.\n", port)
+	fmt.Fprintf(out, "The browser must reach localhost:%d on this machine when it comes "+
+		"back.\n", port)
 	fmt.Fprintf(out, "Signing in to a remote machine over SSH? Forward the port first:\n"+
 		"  ssh -L %d:localhost:%d <host>\n", port, port)
 	if proxyLoginURL != "" {

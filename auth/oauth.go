@@ -109,7 +109,8 @@ func exchangeCode(ctx context.Context, client *http.Client, conf *oauth2.Config,
 			Description: "the token answer lacks an id_token or a refresh_token",
 		}
 	}
-	return Tokens{IDToken: idToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}, nil
+	return Tokens{IDToken: idToken, AccessToken: tok.AccessToken,
+		RefreshToken: tok.RefreshToken}, nil
 }
 
 // exchangeError turns an oauth2 failure into an error safe to show: the issuer's code and

@@ -60,7 +60,8 @@ func push(ctx context.Context, cfg PushConfig) (Account, error) {
 			"(ssh -L 11434:localhost:11434 host, then push to http://localhost:11434).\n",
 			endpoint.Host)
 	}
-	r := remote{endpoint: endpoint.String(), secret: cfg.Secret, client: noRedirects(cfg.HTTPClient)}
+	r := remote{endpoint: endpoint.String(), secret: cfg.Secret,
+		client: noRedirects(cfg.HTTPClient)}
 	if _, err := r.post(ctx, []byte(`{"check":true}`)); err != nil {
 		return Account{}, fmt.Errorf("checking %s: %w", endpoint.Host, err)
 	}
