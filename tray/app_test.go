@@ -430,3 +430,20 @@ func TestSecretsStayOutOfEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestRebindRacingAnotherFollower covers main also following the settings: when the server
+// is already where the settings want it, the tray's own failed bind is not an error.
+func TestRebindRacingAnotherFollower(t *testing.T) {
+	h := newHarness(t, nil)
+	h.server.raced = true
+	h.run()
+	h.click(ActToggleExpose, "")
+	h.wait("listening http://192.168.1.20:11434")
+	h.sync()
+	if got := h.events.named("notify"); !cmp.Equal(got, []string{"lagp is on your local network"}) {
+		t.Errorf("notifications %q", got)
+	}
+	if !h.settings.Get().ExposeLAN {
+		t.Error("exposure reverted")
+	}
+}

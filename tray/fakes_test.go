@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ type fakeServer struct {
 	port      int
 	rebinds   []string
 	rebindErr error
+	raced     bool // another follower of the settings moves the server first
 	reloads   int
 	hosts     map[string]bool
 	limits    upstream.Limits
@@ -44,6 +46,10 @@ func (s *fakeServer) Rebind(host string, port int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rebinds = append(s.rebinds, net.JoinHostPort(host, fmt.Sprint(port)))
+	if s.raced {
+		s.host, s.port = host, port
+		return fmt.Errorf("listening on %s:%d: %w", host, port, syscall.EADDRINUSE)
+	}
 	if s.rebindErr != nil {
 		return s.rebindErr
 	}

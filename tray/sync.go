@@ -3,6 +3,7 @@ package tray
 import (
 	"context"
 	"errors"
+	"net/url"
 	"slices"
 	"syscall"
 	"time"
@@ -81,18 +82,13 @@ func (a *app) onSettings(s settings.Settings) {
 
 // rebind moves the listener. On failure the server keeps its old address, and the settings
 // are put back to match it, so the page and the menu never claim an address lagp does not use.
+// A server already at the address (moved by another follower of the settings) counts as moved.
 func (a *app) rebind(to binding) {
-	err := a.d.Server.Rebind(to.host, to.port)
-	if err != nil {
-		a.log.Warn("rebinding", "host", to.host, "port", to.port, "error", err)
-		a.event("rebind-failed", err.Error())
-		if errors.Is(err, syscall.EADDRINUSE) {
-			a.notify(noticePortInUse(to.port, a.st.ListenURL))
-		} else {
-			a.notify(noticeFailed("Listening on port "+itoa(to.port), describe(err)))
+	if !a.serverAt(to) {
+		if err := a.d.Server.Rebind(to.host, to.port); err != nil && !a.serverAt(to) {
+			a.rebindFailed(to, err)
+			return
 		}
-		a.revertBinding()
-		return
 	}
 	a.seen.forget("port-in-use:")
 	wasExposed := a.st.Exposed
@@ -107,6 +103,26 @@ func (a *app) rebind(to binding) {
 	if a.tun != nil && to.port != 0 {
 		a.restartTunnel()
 	}
+}
+
+func (a *app) rebindFailed(to binding, err error) {
+	a.log.Warn("rebinding", "host", to.host, "port", to.port, "error", err)
+	a.event("rebind-failed", err.Error())
+	if errors.Is(err, syscall.EADDRINUSE) {
+		a.notify(noticePortInUse(to.port, a.st.ListenURL))
+	} else {
+		a.notify(noticeFailed("Listening on port "+itoa(to.port), describe(err)))
+	}
+	a.revertBinding()
+}
+
+// serverAt reports whether the server listens at b now.
+func (a *app) serverAt(b binding) bool {
+	u, err := url.Parse(a.d.Server.URL())
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return u.Hostname() == b.host && u.Port() == itoa(b.port)
 }
 
 // revertBinding sets the settings' port and exposure back to where the server listens.
