@@ -13,8 +13,8 @@ import (
 	"github.com/lagp/lagp/proxy/canon"
 )
 
-// Stream is the event stream of one backend response. It is not safe for concurrent use, except
-// that Close may be called from any goroutine to abort it.
+// Stream is the event stream of one backend response. The caller must Close it. It is not safe
+// for concurrent use, except that Close may be called from any goroutine to abort it.
 type Stream struct {
 	resp   *http.Response
 	rd     *Reader

@@ -145,8 +145,9 @@ func (s *Server) serveUsageLimit(w http.ResponseWriter) {
 	now := s.clock()
 	l := Limits{
 		PlanType: "plus", ActiveLimit: "codex",
-		Primary:   LimitWindow{UsedPercent: 100, WindowMinutes: 300, ResetAfter: UsageLimitReset},
-		Secondary: LimitWindow{UsedPercent: 62, WindowMinutes: 10080, ResetAfter: 400000 * time.Second},
+		Primary: LimitWindow{UsedPercent: 100, WindowMinutes: 300, ResetAfter: UsageLimitReset},
+		Secondary: LimitWindow{UsedPercent: 62, WindowMinutes: 10080,
+			ResetAfter: 400000 * time.Second},
 	}
 	l.write(w.Header(), now)
 	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": map[string]any{

@@ -95,7 +95,8 @@ func checkModel(fields map[string]json.RawMessage) string {
 	var m string
 	_ = json.Unmarshal(fields["model"], &m)
 	if _, ok := findModel(m); !ok {
-		return fmt.Sprintf("The '%s' model is not supported when using Codex with a ChatGPT account.", m)
+		return fmt.Sprintf("The '%s' model is not supported when using Codex with a ChatGPT "+
+			"account.", m)
 	}
 	return ""
 }
