@@ -113,7 +113,7 @@ func writeAuthFile(path string, t Tokens) error {
 // refresh token at the issuer, best effort.
 func RunLogout(ctx context.Context, m *Manager, out io.Writer) error {
 	out = writerOr(out)
-	if err := m.Load(ctx); err != nil && !errors.Is(err, ErrNoTokens) {
+	if err := m.Load(ctx); err != nil {
 		return err
 	}
 	before := m.Status()
@@ -186,8 +186,8 @@ type StatusReport struct {
 // StatusAccount identifies the account in a [StatusReport].
 type StatusAccount struct {
 	Email     string `json:"email"`
-	Plan      string `json:"plan"`
-	AccountID string `json:"account_id"`
+	Plan      string `json:"plan"`       // ChatGPT plan, e.g. "plus"
+	AccountID string `json:"account_id"` // not a secret; shown shortened
 }
 
 // StatusUsage is the usage part of a [StatusReport].

@@ -245,3 +245,83 @@ func TestPushCanceled(t *testing.T) {
 		t.Error("callback port still bound after the push ended")
 	}
 }
+
+// TestPushBothSidesKeepWorking pushes between two managers and then refreshes both: each
+// side owns its own refresh-token family, so neither refresh is a reuse.
+func TestPushBothSidesKeepWorking(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	ctx := context.Background()
+	local, _ := newTestManager(t, iss, &logBuffer{})
+	if err := auth.RunLogin(ctx, auth.LoginOptions{Manager: local,
+		Login: browserLoginConfig(t, iss, newFakeBrowser())}); err != nil {
+		t.Fatalf("local login: %v", err)
+	}
+	remoteManager, _ := newTestManager(t, iss, &logBuffer{})
+	remote := httptest.NewServer(auth.SyncHandler(auth.SyncConfig{Secret: testSecret,
+		Accept: remoteManager.SignIn}))
+	defer remote.Close()
+	if err := auth.Push(ctx, auth.PushConfig{RemoteURL: remote.URL, Secret: testSecret,
+		Login: browserLoginConfig(t, iss, newFakeBrowser())}); err != nil {
+		t.Fatalf("Push: %v", err)
+	}
+
+	for round := range 2 {
+		for name, m := range map[string]*auth.Manager{"local": local, "remote": remoteManager} {
+			token, _, err := m.AccessToken(ctx)
+			if err != nil {
+				t.Fatalf("round %d, %s: %v", round, name, err)
+			}
+			renewed, _, err := m.Renew(ctx, token)
+			if err != nil {
+				t.Fatalf("round %d, %s refresh: %v", round, name, err)
+			}
+			if renewed == token {
+				t.Errorf("round %d, %s: refresh kept the old access token", round, name)
+			}
+		}
+	}
+	if n := iss.ReuseCount(); n != 0 {
+		t.Errorf("%d refresh tokens were reused", n)
+	}
+	if n := iss.RefreshCount(); n != 4 {
+		t.Errorf("%d refreshes, want 4", n)
+	}
+	for name, m := range map[string]*auth.Manager{"local": local, "remote": remoteManager} {
+		if st := m.Status(); st.State != auth.StateSignedIn {
+			t.Errorf("%s: state %v (%s)", name, st.State, st.Reason)
+		}
+	}
+}
+
+// TestCopiedSignInLocksOut is the control for TestPushBothSidesKeepWorking: sharing one
+// sign-in, as the original push did, ends one side's session at its next refresh.
+func TestCopiedSignInLocksOut(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	ctx := context.Background()
+	local, localStore := newTestManager(t, iss, &logBuffer{})
+	if err := auth.RunLogin(ctx, auth.LoginOptions{Manager: local,
+		Login: browserLoginConfig(t, iss, newFakeBrowser())}); err != nil {
+		t.Fatal(err)
+	}
+	copied, err := localStore.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := newTestManager(t, iss, &logBuffer{})
+	if err := other.SignIn(ctx, copied); err != nil {
+		t.Fatal(err)
+	}
+	var failed int
+	for _, m := range []*auth.Manager{local, other} {
+		token, _, err := m.AccessToken(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := m.Renew(ctx, token); err != nil {
+			failed++
+		}
+	}
+	if failed != 1 || iss.ReuseCount() != 1 {
+		t.Errorf("failed refreshes = %d, reuses = %d; want 1 and 1", failed, iss.ReuseCount())
+	}
+}
