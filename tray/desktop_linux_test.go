@@ -440,14 +440,48 @@ func newEventStream(r io.Reader) *eventStream {
 	return s
 }
 
+// waitAny waits for the first event matching any of patterns and returns the whole line.
+func (s *eventStream) waitAny(t *testing.T, patterns ...string) string {
+	t.Helper()
+	for i, line := range s.backlog {
+		if matchesAny(line, patterns) {
+			s.backlog = append(s.backlog[:i:i], s.backlog[i+1:]...)
+			return line
+		}
+	}
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case line, ok := <-s.lines:
+			if !ok {
+				t.Fatalf("app exited before any of %q; saw %q", patterns, s.backlog)
+			}
+			if matchesAny(line, patterns) {
+				return line
+			}
+			s.backlog = append(s.backlog, line)
+		case <-timeout:
+			t.Fatalf("none of %q; saw %q", patterns, s.backlog)
+		}
+	}
+}
+
+// matchesAny reports whether line equals a pattern or starts with one that ends in "*".
+func matchesAny(line string, patterns []string) bool {
+	for _, p := range patterns {
+		if line == p || (strings.HasSuffix(p, "*") &&
+			strings.HasPrefix(line, strings.TrimSuffix(p, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
 // wait returns the detail of the next event matching pattern ("name detail", or a prefix
 // ending in "*"); unmatched events are kept for later waits.
 func (s *eventStream) wait(t *testing.T, pattern string) string {
 	t.Helper()
-	match := func(line string) bool {
-		return line == pattern || (strings.HasSuffix(pattern, "*") &&
-			strings.HasPrefix(line, strings.TrimSuffix(pattern, "*")))
-	}
+	match := func(line string) bool { return matchesAny(line, []string{pattern}) }
 	detail := func(line string) string { _, d, _ := strings.Cut(line, " "); return d }
 	for i, line := range s.backlog {
 		if match(line) {
