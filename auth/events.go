@@ -155,3 +155,33 @@ func (b *broadcaster) publish(e Event) (dropped int) {
 	}
 	return dropped
 }
+
+// Subscribe returns a channel of future events and a func to unsubscribe (which closes the
+// channel). The channel is buffered; a subscriber that falls behind misses events rather
+// than slowing the manager.
+func (m *Manager) Subscribe() (<-chan Event, func()) {
+	return m.events.subscribe()
+}
+
+func (m *Manager) publish(kind EventKind, reason string) {
+	m.mu.Lock()
+	acct := m.acct
+	m.mu.Unlock()
+	m.publishAccount(kind, reason, acct)
+}
+
+func (m *Manager) publishAccount(kind EventKind, reason string, acct Account) {
+	e := Event{Kind: kind, Account: acct, Reason: reason, At: m.cfg.Now()}
+	if n := m.events.publish(e); n > 0 {
+		m.log.Debug("slow event subscribers missed an event", "kind", kind.String(),
+			"missed", n)
+	}
+}
+
+// wake makes the refresher recompute its timer.
+func (m *Manager) wake() {
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}

@@ -12,6 +12,15 @@ import (
 	"time"
 )
 
+// Refresh timing from the access token's claims (PROTOCOL.md A9).
+const (
+	// refreshMarginMax is how long before expiry a token is refreshed, unless half its
+	// lifetime is shorter.
+	refreshMarginMax = 5 * time.Minute
+	// noExpRefreshAge is when a token without a readable exp is refreshed (Codex's rule).
+	noExpRefreshAge = 8 * 24 * time.Hour
+)
+
 // jwtClaims are the claims lagp reads from the id and access tokens (PROTOCOL.md §1.7).
 type jwtClaims struct {
 	Email   string      `json:"email"`
@@ -132,4 +141,34 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// refreshDueAt is when t should be refreshed (A9): its exp minus the margin, or, without a
+// readable exp, 8 days after last_refresh (zero, i.e. now, when that is unknown too).
+func refreshDueAt(t Tokens) time.Time {
+	exp, iat := accessTimes(t)
+	if exp.IsZero() {
+		if t.LastRefresh.IsZero() {
+			return time.Time{}
+		}
+		return t.LastRefresh.Add(noExpRefreshAge)
+	}
+	return exp.Add(-refreshMargin(exp, iat, t.LastRefresh))
+}
+
+// refreshMargin is 5 minutes, or half the token's lifetime (exp − iat, else
+// exp − last_refresh) when that is shorter, so short-lived tokens never refresh in a loop.
+func refreshMargin(exp, iat, lastRefresh time.Time) time.Duration {
+	start := iat
+	if start.IsZero() {
+		start = lastRefresh
+	}
+	if start.IsZero() {
+		return refreshMarginMax
+	}
+	life := exp.Sub(start)
+	if life <= 0 {
+		return 0
+	}
+	return min(refreshMarginMax, life/2)
 }

@@ -226,3 +226,12 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("backoff(1000) = %v", got)
 	}
 }
+
+func BenchmarkParseAccount(b *testing.B) {
+	tok := coreTokens(b, coreT0, coreT0.Add(time.Hour))
+	for b.Loop() {
+		if _, err := ParseAccount(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

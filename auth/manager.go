@@ -2,13 +2,10 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -26,11 +23,6 @@ const (
 
 // Refresh timing (PROTOCOL.md A9, A10).
 const (
-	// refreshMarginMax is how long before expiry a token is refreshed, unless half its
-	// lifetime is shorter.
-	refreshMarginMax = 5 * time.Minute
-	// noExpRefreshAge is when a token without a readable exp is refreshed (Codex's rule).
-	noExpRefreshAge = 8 * 24 * time.Hour
 	// backoffBase and backoffMax bound the wait between transient refresh failures.
 	backoffBase = 15 * time.Second
 	backoffMax  = 10 * time.Minute
@@ -44,10 +36,6 @@ const (
 	storeProbeMin = 5 * time.Second
 	// saveRetryDelay: after a failed save, how soon the refresher tries again.
 	saveRetryDelay = 30 * time.Second
-	// revokeTimeout bounds the best-effort revocation at sign-out.
-	revokeTimeout = 5 * time.Second
-	// maxTokenAnswer bounds the token endpoint's answer.
-	maxTokenAnswer = 1 << 20
 )
 
 // Config configures a [Manager].
@@ -80,6 +68,7 @@ type Config struct {
 // reports changes as events. All methods are safe for concurrent use.
 type Manager struct {
 	cfg    Config
+	ep     issuerClient
 	log    *slog.Logger
 	events broadcaster
 	kick   chan struct{} // wakes the refresher; buffered, never blocks
@@ -96,6 +85,7 @@ type Manager struct {
 	mu          sync.Mutex
 	tok         Tokens
 	acct        Account
+	due         time.Time // when tok enters its refresh margin (cached refreshDueAt)
 	state       State
 	reason      string
 	deadRefresh string    // refresh token of a session that ended; never retried
@@ -145,19 +135,12 @@ func NewManager(cfg Config) *Manager {
 	}
 	return &Manager{
 		cfg:     cfg,
+		ep:      issuerClient{client: cfg.HTTPClient, issuer: cfg.Issuer, id: cfg.ClientID},
 		log:     log,
 		kick:    make(chan struct{}, 1),
 		loaded:  make(chan struct{}),
 		writing: make(chan struct{}, 1),
 	}
-}
-
-// defaultHTTPClient has its own transport (so tests and the proxy do not share connection
-// pools) that takes proxies from the environment.
-func defaultHTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
-	return &http.Client{Transport: tr, Timeout: DefaultRefreshTimeout}
 }
 
 // Start reads the store and starts the background refresher, both in the background; it
@@ -225,7 +208,7 @@ func (m *Manager) applyLoadedLocked(t Tokens, err error) {
 
 // setSessionLocked makes t the current, healthy session.
 func (m *Manager) setSessionLocked(t Tokens, acct Account) {
-	m.tok, m.acct = t, acct
+	m.tok, m.acct, m.due = t, acct, refreshDueAt(t)
 	m.state, m.reason = StateSignedIn, ""
 	m.failures, m.nextRetry, m.expiringMsg = 0, time.Time{}, false
 	m.deadRefresh = ""
@@ -294,9 +277,8 @@ func (m *Manager) Renew(ctx context.Context, rejected string) (token, accountID 
 			f = m.startFlightLocked(rejected)
 		}
 		m.mu.Unlock()
-		<-m.waitFlight(ctx, f)
-		if ctx.Err() != nil {
-			return "", "", ctx.Err()
+		if err := f.wait(ctx); err != nil {
+			return "", "", err
 		}
 		if f.err != nil {
 			return "", "", m.flightErr(f.err)
@@ -329,10 +311,8 @@ func (m *Manager) failingErrLocked(now time.Time) error {
 // await waits for f on behalf of AccessToken: a transient failure still yields the current
 // token while it has not expired.
 func (m *Manager) await(ctx context.Context, f *flight) (string, string, error) {
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return "", "", ctx.Err()
+	if err := f.wait(ctx); err != nil {
+		return "", "", err
 	}
 	if f.err == nil {
 		return f.tok.AccessToken, f.tok.AccountID, nil
@@ -351,17 +331,14 @@ func (m *Manager) await(ctx context.Context, f *flight) (string, string, error) 
 	return "", "", m.flightErr(f.err)
 }
 
-// waitFlight returns a channel closed when f is done or ctx ends.
-func (m *Manager) waitFlight(ctx context.Context, f *flight) <-chan struct{} {
-	ch := make(chan struct{})
-	go func() {
-		defer close(ch)
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-		}
-	}()
-	return ch
+// wait blocks until f is done or ctx ends.
+func (f *flight) wait(ctx context.Context) error {
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (m *Manager) flightErr(err error) error {
@@ -415,7 +392,7 @@ func (m *Manager) refresh(ctx context.Context, rejected string) (Tokens, error) 
 	m.mu.Lock()
 	cur = m.tok
 	m.mu.Unlock()
-	ans, err := m.postRefresh(ctx, cur.RefreshToken)
+	ans, err := m.ep.refresh(ctx, cur.RefreshToken)
 	if err != nil {
 		return m.refreshFailed(ctx, cur, err)
 	}
@@ -429,7 +406,13 @@ func (m *Manager) reloadBeforeRefresh(ctx context.Context, cur Tokens,
 	stored, err := m.cfg.Store.Load(ctx)
 	switch {
 	case errors.Is(err, ErrNoTokens):
-		m.signedOut("signed out by another lagp process")
+		const reason = "signed out by another lagp process"
+		m.mu.Lock()
+		acct := m.acct
+		m.mu.Unlock()
+		m.signedOut(reason)
+		m.log.Info("token store emptied elsewhere, signing out")
+		m.publishAccount(EventSignedOut, reason, acct)
 		return Tokens{}, true, &SignInRequiredError{LoginURL: m.cfg.LoginHint}
 	case err != nil:
 		m.log.Warn("reloading token store before refresh", "error", err)
@@ -471,60 +454,6 @@ func (m *Manager) retrySave(ctx context.Context, t Tokens) {
 		m.dirty = false
 	}
 	m.mu.Unlock()
-}
-
-// tokenAnswer is the token endpoint's successful answer (PROTOCOL.md F6 c).
-type tokenAnswer struct {
-	IDToken      string `json:"id_token"`
-	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token"`
-	ExpiresIn    int64  `json:"expires_in"`
-	TokenType    string `json:"token_type"`
-}
-
-// postRefresh sends the refresh grant, form-encoded (A8).
-func (m *Manager) postRefresh(ctx context.Context, refreshToken string) (tokenAnswer, error) {
-	form := url.Values{
-		"grant_type":    {"refresh_token"},
-		"refresh_token": {refreshToken},
-		"client_id":     {m.cfg.ClientID},
-	}
-	body, status, err := m.postForm(ctx, "/oauth/token", form)
-	if err != nil {
-		return tokenAnswer{}, err
-	}
-	if status != http.StatusOK {
-		return tokenAnswer{}, parseRefreshError(status, body, refreshToken)
-	}
-	var ans tokenAnswer
-	if err := json.Unmarshal(body, &ans); err != nil || ans.AccessToken == "" {
-		return tokenAnswer{}, &RefreshError{Status: status,
-			Message: "answer has no access_token"}
-	}
-	return ans, nil
-}
-
-// postForm POSTs form to the issuer path and returns the (bounded) body and status. Errors
-// name the endpoint, never the form.
-func (m *Manager) postForm(ctx context.Context, path string, form url.Values) ([]byte, int,
-	error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.cfg.Issuer+path,
-		strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, 0, fmt.Errorf("building %s request: %w", path, err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := m.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer))
-	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("reading %s answer: %w", path, err)
-	}
-	return body, resp.StatusCode, nil
 }
 
 // refreshed merges the answer into cur (only returned fields, A9), persists the result before
@@ -643,37 +572,7 @@ func backoff(n int) time.Duration {
 
 // refreshDueLocked reports whether the current access token is within its refresh margin.
 func (m *Manager) refreshDueLocked(now time.Time) bool {
-	return !now.Before(refreshDueAt(m.tok))
-}
-
-// refreshDueAt is when t should be refreshed (A9): its exp minus the margin, or, without a
-// readable exp, 8 days after last_refresh (zero, i.e. now, when that is unknown too).
-func refreshDueAt(t Tokens) time.Time {
-	exp, iat := accessTimes(t)
-	if exp.IsZero() {
-		if t.LastRefresh.IsZero() {
-			return time.Time{}
-		}
-		return t.LastRefresh.Add(noExpRefreshAge)
-	}
-	return exp.Add(-refreshMargin(exp, iat, t.LastRefresh))
-}
-
-// refreshMargin is 5 minutes, or half the token's lifetime (exp − iat, else
-// exp − last_refresh) when that is shorter, so short-lived tokens never refresh in a loop.
-func refreshMargin(exp, iat, lastRefresh time.Time) time.Duration {
-	start := iat
-	if start.IsZero() {
-		start = lastRefresh
-	}
-	if start.IsZero() {
-		return refreshMarginMax
-	}
-	life := exp.Sub(start)
-	if life <= 0 {
-		return 0
-	}
-	return min(refreshMarginMax, life/2)
+	return !now.Before(m.due)
 }
 
 // probeStore re-reads the store while there is no usable session, to pick up a sign-in that
@@ -779,7 +678,7 @@ func (m *Manager) SignOut(ctx context.Context) error {
 func (m *Manager) signedOut(reason string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.tok, m.acct = Tokens{}, Account{}
+	m.tok, m.acct, m.due = Tokens{}, Account{}, time.Time{}
 	m.state, m.reason = StateSignedOut, reason
 	m.failures, m.nextRetry, m.dirty, m.deadRefresh = 0, time.Time{}, false, ""
 }
@@ -793,24 +692,15 @@ func (m *Manager) lockWriting(ctx context.Context) error {
 	}
 }
 
-// revoke asks the issuer to revoke a refresh token (RFC 7009 form), best effort.
+// revoke asks the issuer to revoke a refresh token, best effort: failures are only logged.
 func (m *Manager) revoke(ctx context.Context, refreshToken string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
 	defer cancel()
-	form := url.Values{
-		"token":           {refreshToken},
-		"token_type_hint": {"refresh_token"},
-		"client_id":       {m.cfg.ClientID},
-	}
-	_, status, err := m.postForm(ctx, "/oauth/revoke", form)
-	switch {
-	case err != nil:
+	if err := m.ep.revoke(ctx, refreshToken); err != nil {
 		m.log.Warn("revoking refresh token", "error", err)
-	case status/100 != 2:
-		m.log.Warn("revoking refresh token", "status", status)
-	default:
-		m.log.Info("revoked refresh token")
+		return
 	}
+	m.log.Info("revoked refresh token")
 }
 
 // Status returns a snapshot of the session. Before the store was read (see [Manager.Load])
@@ -832,36 +722,6 @@ func (m *Manager) Status() Status {
 		s.NextRefresh = m.nextWakeLocked(m.cfg.Now())
 	}
 	return s
-}
-
-// Subscribe returns a channel of future events and a func to unsubscribe (which closes the
-// channel). The channel is buffered; a subscriber that falls behind misses events rather
-// than slowing the manager.
-func (m *Manager) Subscribe() (<-chan Event, func()) {
-	return m.events.subscribe()
-}
-
-func (m *Manager) publish(kind EventKind, reason string) {
-	m.mu.Lock()
-	acct := m.acct
-	m.mu.Unlock()
-	m.publishAccount(kind, reason, acct)
-}
-
-func (m *Manager) publishAccount(kind EventKind, reason string, acct Account) {
-	e := Event{Kind: kind, Account: acct, Reason: reason, At: m.cfg.Now()}
-	if n := m.events.publish(e); n > 0 {
-		m.log.Debug("slow event subscribers missed an event", "kind", kind.String(),
-			"missed", n)
-	}
-}
-
-// wake makes the refresher recompute its timer.
-func (m *Manager) wake() {
-	select {
-	case m.kick <- struct{}{}:
-	default:
-	}
 }
 
 // refresher keeps the session fresh while idle: it sleeps until the refresh margin (or the
@@ -902,7 +762,7 @@ func (m *Manager) nextWakeLocked(now time.Time) time.Time {
 	if m.state != StateSignedIn {
 		return now.Add(storePollInterval)
 	}
-	at := refreshDueAt(m.tok)
+	at := m.due
 	if m.failures > 0 && m.nextRetry.After(at) {
 		at = m.nextRetry
 	}
@@ -934,7 +794,7 @@ func (m *Manager) tick(ctx context.Context) {
 	case state != StateSignedIn:
 		m.probeStore(ctx, true)
 	case f != nil:
-		<-m.waitFlight(ctx, f)
+		f.wait(ctx)
 	case dirty:
 		if m.lockWriting(ctx) == nil {
 			m.retrySave(ctx, cur)

@@ -246,7 +246,9 @@ func TestManagerSignedOutByAnotherProcess(t *testing.T) {
 		!strings.Contains(st.Reason, "another lagp process") {
 		t.Errorf("status %+v", st)
 	}
-	ev.none(t)
+	if got := ev.next(t, auth.EventSignedOut); !strings.Contains(got.Reason, "another") {
+		t.Errorf("signed-out event reason %q", got.Reason)
+	}
 	if c := e.iss.RefreshCount(); c != 0 {
 		t.Errorf("%d refreshes of a revoked sign-in", c)
 	}

@@ -703,3 +703,60 @@ func TestManagerRetriesFailedSave(t *testing.T) {
 		t.Errorf("%d refreshes, want 1", c)
 	}
 }
+
+func BenchmarkManagerAccessToken(b *testing.B) {
+	iss := authtest.NewIssuer(b)
+	store, err := auth.OpenStore(b.Context(), auth.StoreConfig{Mode: auth.StoreFile,
+		Home: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := auth.NewManager(auth.Config{Issuer: iss.URL, Store: store, HTTPClient: iss.Client(),
+		Logger: slog.New(slog.DiscardHandler)})
+	if err := m.SignIn(b.Context(), iss.Mint("ann@example.com", "plus", time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := m.AccessToken(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, _, err := m.AccessToken(ctx); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkManagerRefresh measures one full refresh: store reload, token request to the fake
+// issuer over loopback HTTP, merge, fsynced save.
+func BenchmarkManagerRefresh(b *testing.B) {
+	iss := authtest.NewIssuer(b)
+	store, err := auth.OpenStore(b.Context(), auth.StoreConfig{Mode: auth.StoreFile,
+		Home: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := auth.NewManager(auth.Config{Issuer: iss.URL, Store: store, HTTPClient: iss.Client(),
+		Logger: slog.New(slog.DiscardHandler)})
+	if err := m.SignIn(b.Context(), iss.Mint("ann@example.com", "plus", time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	tok, _, err := m.AccessToken(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if tok, _, err = m.Renew(b.Context(), tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -424,3 +424,31 @@ func TestSystemKeyringAdapter(t *testing.T) {
 		t.Errorf("auto over a failing go-keyring chose %q; logs:\n%s", s.Name(), logs)
 	}
 }
+
+// BenchmarkStores measures Save (temp file, fsync, rename) and Load of each store; the
+// keyring one over the in-memory fake, so it shows the sealing cost, not the OS keyring's.
+func BenchmarkStores(b *testing.B) {
+	tok := coreTokens(b, coreT0, coreT0.Add(time.Hour))
+	log, _ := coreLogger()
+	stores := map[string]Store{
+		"file": newFileStore(b.TempDir(), log),
+		"keyring": newKeyringStore(b.TempDir(), newTimeoutKeyring(StoreConfig{
+			Keyring: &coreFakeKeyring{}}), nil, log),
+	}
+	for name, s := range stores {
+		b.Run(name+"/save", func(b *testing.B) {
+			for b.Loop() {
+				if err := s.Save(b.Context(), tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/load", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Load(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -2,10 +2,15 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -193,4 +198,96 @@ func jsonSyntaxOnly(err error) error {
 		return fmt.Errorf("field %q has the wrong type", typ.Field)
 	}
 	return errors.New("invalid JSON")
+}
+
+// Token endpoint limits.
+const (
+	// revokeTimeout bounds the best-effort revocation at sign-out.
+	revokeTimeout = 5 * time.Second
+	// maxTokenAnswer bounds the token endpoint's answer.
+	maxTokenAnswer = 1 << 20
+)
+
+// issuerClient is the client side of the issuer's refresh and revoke endpoints
+// (PROTOCOL.md §1.9, A8). Requests are form-encoded; errors never carry a token.
+type issuerClient struct {
+	client *http.Client
+	issuer string
+	id     string // OAuth client id
+}
+
+// tokenAnswer is the token endpoint's successful answer (PROTOCOL.md F6 c).
+type tokenAnswer struct {
+	IDToken      string `json:"id_token"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	ExpiresIn    int64  `json:"expires_in"`
+	TokenType    string `json:"token_type"`
+}
+
+// refresh sends the refresh grant. A refusal is a [*RefreshError].
+func (e issuerClient) refresh(ctx context.Context, refreshToken string) (tokenAnswer, error) {
+	form := url.Values{
+		"grant_type":    {"refresh_token"},
+		"refresh_token": {refreshToken},
+		"client_id":     {e.id},
+	}
+	body, status, err := e.post(ctx, "/oauth/token", form)
+	if err != nil {
+		return tokenAnswer{}, err
+	}
+	if status != http.StatusOK {
+		return tokenAnswer{}, parseRefreshError(status, body, refreshToken)
+	}
+	var ans tokenAnswer
+	if err := json.Unmarshal(body, &ans); err != nil || ans.AccessToken == "" {
+		return tokenAnswer{}, &RefreshError{Status: status,
+			Message: "answer has no access_token"}
+	}
+	return ans, nil
+}
+
+// revoke revokes a refresh token (RFC 7009 form).
+func (e issuerClient) revoke(ctx context.Context, refreshToken string) error {
+	form := url.Values{
+		"token":           {refreshToken},
+		"token_type_hint": {"refresh_token"},
+		"client_id":       {e.id},
+	}
+	_, status, err := e.post(ctx, "/oauth/revoke", form)
+	if err == nil && status/100 != 2 {
+		err = fmt.Errorf("revoke endpoint answered %d", status)
+	}
+	return err
+}
+
+// post sends form to the issuer path and returns the (bounded) body and status. Errors name
+// the endpoint, never the form.
+func (e issuerClient) post(ctx context.Context, path string, form url.Values) ([]byte, int,
+	error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.issuer+path,
+		strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, 0, fmt.Errorf("building %s request: %w", path, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer))
+	if err != nil {
+		return nil, resp.StatusCode, fmt.Errorf("reading %s answer: %w", path, err)
+	}
+	return body, resp.StatusCode, nil
+}
+
+// defaultHTTPClient has its own transport (so tests and the proxy do not share connection
+// pools) that takes proxies from the environment.
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	return &http.Client{Transport: tr, Timeout: DefaultRefreshTimeout}
 }
