@@ -261,7 +261,8 @@ func TestAtomicWriterRemovesStaleTemps(t *testing.T) {
 	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
-	if err := (atomicWriter{}).writeFile(filepath.Join(dir, "auth.json"), []byte("{}")); err != nil {
+	err := (atomicWriter{}).writeFile(filepath.Join(dir, "auth.json"), []byte("{}"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
