@@ -371,6 +371,9 @@ func (m *Manager) startFlightLocked(rejected string) *flight {
 }
 
 // refresh is one flight: reload the store, adopt newer tokens or refresh, persist, apply.
+//
+// TODO: a lock file around reload-refresh-save would also serialise refreshes across lagp
+// processes sharing a store; today a lost race is repaired afterwards by rescueFromStore.
 func (m *Manager) refresh(ctx context.Context, rejected string) (Tokens, error) {
 	if err := m.lockWriting(ctx); err != nil {
 		return Tokens{}, err

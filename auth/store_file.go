@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -72,13 +73,14 @@ func (s *fileStore) Delete(ctx context.Context) error {
 	return removeFiles(s.dir, plainFileName, importedFileName, encFileName)
 }
 
-// readPrivateFile reads path, first removing group and other permissions if it has any.
+// readPrivateFile reads path, first removing group and other permissions if it has any
+// (on Unix; Windows file modes do not express them).
 func readPrivateFile(path string, log *slog.Logger) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	if info.Mode().Perm()&0o077 != 0 {
+	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		log.Warn("token file readable by others, restricting it to the owner",
 			"path", path, "mode", info.Mode().Perm().String())
 		if err := os.Chmod(path, 0o600); err != nil {
