@@ -196,7 +196,7 @@ func TestChatStream_Escaping(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[1]), &chunk); err != nil {
 		t.Fatal(err)
 	}
-	want := strings.ToValidUTF8(text, "\ufffd")
+	want := validUTF8(text)
 	if chunk.Choices[0].Delta.Content != want || chunk.ID != meta.ID || chunk.Model != meta.Model {
 		t.Errorf("round trip lost data: %+v", chunk)
 	}
