@@ -126,14 +126,15 @@ func cmdPush(ctx context.Context, e env, args []string, stdout, stderr io.Writer
 	fs.SetOutput(stderr)
 	l.register(fs)
 	fs.StringVar(&secret, "sync-secret", "", "the remote lagp's --sync-secret")
-	if err := parse(fs, args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(positional) != 1 {
 		fmt.Fprintln(stderr, "usage: lagp push URL --sync-secret SECRET")
 		return errUsage
 	}
-	return push(ctx, e, fs.Arg(0), secret, l, stdout, stderr)
+	return push(ctx, e, positional[0], secret, l, stdout, stderr)
 }
 
 // push signs in afresh in the browser and sends that sign-in to the lagp at url only, so each
@@ -146,4 +147,20 @@ func push(ctx context.Context, e env, url, secret string, l loginFlags,
 	log := cliLogger(stderr)
 	return auth.RunPush(ctx, auth.PushConfig{RemoteURL: url, Secret: secret,
 		Login: loginConfig(e, l, stdout, log), Warn: stderr})
+}
+
+// parseInterspersed parses flags that may come before or after positional arguments, as in
+// `lagp push URL --sync-secret S`, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

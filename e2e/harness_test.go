@@ -28,6 +28,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv("LAGP_E2E_BROWSER") == "1" {
+		os.Exit(actAsBrowser(os.Args[len(os.Args)-1]))
+	}
 	dir, err := os.MkdirTemp("", "lagp-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -43,6 +46,32 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// actAsBrowser is what the test binary does when lagp runs it as its browser (LAGP_BROWSER):
+// it follows the sign-in URL and its redirects, as a user's browser would, without a display.
+func actAsBrowser(url string) int {
+	res, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "browser:", err)
+		return 1
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "browser: final page answered", res.Status)
+		return 1
+	}
+	return 0
+}
+
+// browserEnv makes lagp open URLs with this test binary acting as a browser.
+func browserEnv(t *testing.T) []string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"LAGP_BROWSER=" + self, "LAGP_E2E_BROWSER=1"}
 }
 
 // instance is one running lagp with its fakes.
@@ -61,13 +90,17 @@ type options struct {
 	args     []string
 	signedIn bool // start with a stored sign-in
 	issuer   *authtest.Issuer
+	home     string // a prepared home directory; default a new one
 	env      []string
 }
 
 // start runs lagp headless on a free port, signed in unless told otherwise.
 func start(t *testing.T, o options) *instance {
 	t.Helper()
-	in := &instance{Home: t.TempDir(), Fake: fakebackend.New(), Issuer: o.issuer,
+	if o.home == "" {
+		o.home = t.TempDir()
+	}
+	in := &instance{Home: o.home, Fake: fakebackend.New(), Issuer: o.issuer,
 		out: &syncBuffer{}, waited: make(chan error, 1)}
 	t.Cleanup(in.Fake.Close)
 	if in.Issuer == nil {
@@ -151,8 +184,17 @@ func (in *instance) stop(t *testing.T) {
 		_ = in.cmd.Process.Kill()
 		t.Errorf("lagp ignored SIGTERM\n%s", in.out.String())
 	}
-	if strings.Contains(in.out.String(), in.Tokens.AccessToken) && in.Tokens.AccessToken != "" {
-		t.Errorf("an access token appeared in lagp's output")
+	in.checkNoSecrets(t, in.out.String())
+}
+
+// checkNoSecrets fails when any token the issuer minted appears in out.
+func (in *instance) checkNoSecrets(t *testing.T, out string) {
+	t.Helper()
+	for _, tok := range in.Issuer.Issued() {
+		if strings.Contains(out, tok) {
+			t.Errorf("a token the issuer minted appeared in lagp's output")
+			return
+		}
 	}
 }
 

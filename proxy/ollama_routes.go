@@ -3,6 +3,7 @@ package proxy
 import (
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
 	"github.com/lagp/lagp/proxy/ollama"
@@ -48,7 +49,7 @@ func (s *Server) ollamaShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	m, _, err := canon.ResolveModel(name, models)
+	m, _, err := ollama.LookupModel(name, models)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -73,7 +74,8 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 	s.turn(w, r, req, names, opts.Stream, dialect{
 		contentType: ndjson,
 		encoder:     func(w io.Writer) canon.Encoder { return ollama.NewChatStream(w, meta, opts) },
-		collect: func(_ *canon.Turn, res *canon.Result) []byte {
+		collect: func(_ *canon.Turn, res *canon.Result, first time.Time) []byte {
+			meta.First = first
 			return ollama.ChatResponse(meta, res, opts)
 		},
 		fail: ollama.WriteError,
@@ -102,7 +104,8 @@ func (s *Server) ollamaGenerate(w http.ResponseWriter, r *http.Request) {
 		encoder: func(w io.Writer) canon.Encoder {
 			return ollama.NewGenerateStream(w, meta, opts)
 		},
-		collect: func(_ *canon.Turn, res *canon.Result) []byte {
+		collect: func(_ *canon.Turn, res *canon.Result, first time.Time) []byte {
+			meta.First = first
 			return ollama.GenerateResponse(meta, res, opts)
 		},
 		fail: ollama.WriteError,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
 	"github.com/lagp/lagp/proxy/openai"
@@ -16,6 +17,9 @@ import (
 // list when the backend cannot be asked, so an error here means there is no list at all.
 func (s *Server) models(ctx context.Context) (canon.ModelList, error) {
 	list, err := s.opts.Catalog.List(ctx)
+	if err != nil && canon.AsError(err).Kind == canon.KindUnauthorized {
+		return nil, err // a built-in list would only lead to a 401 on the first chat
+	}
 	if len(list) > 0 {
 		if err != nil {
 			s.log.Debug("model list from fallback", "error", err)
@@ -47,7 +51,7 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	s.turn(w, r, req, names, opts.Stream, dialect{
 		contentType: "text/event-stream",
 		encoder:     func(w io.Writer) canon.Encoder { return openai.NewChatStream(w, meta, opts) },
-		collect: func(_ *canon.Turn, res *canon.Result) []byte {
+		collect: func(_ *canon.Turn, res *canon.Result, _ time.Time) []byte {
 			return openai.ChatResponse(meta, res, opts)
 		},
 		fail: openai.WriteError,
@@ -72,7 +76,7 @@ func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 		encoder: func(w io.Writer) canon.Encoder {
 			return openai.NewCompletionStream(w, meta, opts)
 		},
-		collect: func(_ *canon.Turn, res *canon.Result) []byte {
+		collect: func(_ *canon.Turn, res *canon.Result, _ time.Time) []byte {
 			return openai.CompletionResponse(meta, res, opts)
 		},
 		fail: openai.WriteError,

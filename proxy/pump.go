@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
 	"github.com/lagp/lagp/proxy/upstream"
@@ -12,10 +13,10 @@ import (
 
 // dialect is what the pump needs from a client API to answer one turn.
 type dialect struct {
-	contentType string                                  // of a streamed answer
-	encoder     func(io.Writer) canon.Encoder           // streamed answer
-	collect     func(*canon.Turn, *canon.Result) []byte // whole answer
-	fail        func(http.ResponseWriter, *canon.Error) // error before the first byte
+	contentType string                                             // of a streamed answer
+	encoder     func(io.Writer) canon.Encoder                      // streamed answer
+	collect     func(*canon.Turn, *canon.Result, time.Time) []byte // whole answer; first output time
+	fail        func(http.ResponseWriter, *canon.Error)            // error before the first byte
 }
 
 // turn sends req upstream and answers the client, streaming or whole. It is the one place where
@@ -37,7 +38,11 @@ func (s *Server) turn(w http.ResponseWriter, r *http.Request, req *canon.Request
 		return
 	}
 	var res canon.Result
+	var first time.Time
 	err = drain(st, t, func(ds []canon.Delta) error {
+		if first.IsZero() && len(ds) > 0 {
+			first = s.now()
+		}
 		for _, x := range ds {
 			res.Add(x)
 		}
@@ -49,7 +54,7 @@ func (s *Server) turn(w http.ResponseWriter, r *http.Request, req *canon.Request
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(d.collect(t, &res))
+	_, _ = w.Write(d.collect(t, &res, first))
 }
 
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, st *upstream.Stream,

@@ -16,9 +16,10 @@ import (
 type policy int
 
 const (
-	keyed policy = iota // an API key when keys are set; otherwise loopback Host only
-	open                // anyone who passes the Host and Origin checks (health probes)
-	local               // clients on this machine only, no key (sign-in, status, settings)
+	keyed  policy = iota // an API key when keys are set; otherwise loopback Host only
+	open                 // anyone who passes the Host and Origin checks (health probes)
+	local                // clients on this machine only, no key (sign-in, status, settings)
+	secret               // any Host and origin: the handler checks its own secret (sign-in push)
 )
 
 type route struct {
@@ -38,7 +39,7 @@ func (s *Server) table() []route {
 		{"GET /api/tags", keyed, s.ollamaTags},
 		{"GET /api/version", open, s.ollamaVersion},
 		{"/api/{rest...}", keyed, s.ollamaUnsupported},
-		{"POST /auth/sync", open, s.sync},
+		{"POST /auth/sync", secret, s.sync},
 		{"GET /lagp/settings", local, s.settings},
 		{"/lagp/settings/", local, s.settings},
 		{"GET /lagp/status", local, s.status},
@@ -74,6 +75,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // guard applies the route's policy: Host and Origin checks, CORS, API key, body limit.
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.policy == secret {
+			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
+			rt.handler(w, r)
+			return
+		}
 		keyedServer := s.access.keyed()
 		if !keyedServer && !s.access.hostAllowed(r) {
 			s.fail(w, r, canon.Errorf(canon.KindForbidden, "lagp refused a request for host %q: "+

@@ -269,6 +269,23 @@ func TestNotSignedInIs401WithHowTo(t *testing.T) {
 		!strings.HasPrefix(body, `{"error":"`) {
 		t.Errorf("ollama: status %d body %s", res.StatusCode, body)
 	}
+	for _, path := range []string{"/v1/models", "/api/tags"} {
+		res = h.do(t, "GET", path, "")
+		if body := readAll(t, res.Body); res.StatusCode != 401 ||
+			!strings.Contains(body, "lagp login") {
+			t.Errorf("%s: status %d body %s", path, res.StatusCode, body)
+		}
+	}
+}
+
+func TestSyncReachableFromOtherHosts(t *testing.T) {
+	h := newHarness(t)
+	res := h.do(t, "POST", "/auth/sync", `{"check":true}`, "Host: server.example.net",
+		"Origin: https://elsewhere.example")
+	if body := readAll(t, res.Body); res.StatusCode != 404 ||
+		!strings.Contains(body, "--sync-secret") {
+		t.Errorf("status %d body %s", res.StatusCode, body)
+	}
 }
 
 func TestBackend401RenewsOnce(t *testing.T) {
