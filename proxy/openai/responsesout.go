@@ -81,7 +81,14 @@ func (s *ResponsesStream) data(ev canon.Event) ([]byte, error) {
 	if ev.Type == canon.EventCompleted || ev.Type == canon.EventIncomplete {
 		output = s.out.list()
 	}
-	patched, err := patchEvent(data, s.meta.Model, output)
+	model := s.meta.Model
+	if model == ev.Response.Model {
+		model = "" // already right: no need to rewrite
+	}
+	if model == "" && output == nil {
+		return data, nil
+	}
+	patched, err := patchEvent(data, model, output)
 	if err != nil {
 		return nil, fmt.Errorf("rewriting %s event: %w", ev.Type, err)
 	}
