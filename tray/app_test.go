@@ -447,3 +447,30 @@ func TestRebindRacingAnotherFollower(t *testing.T) {
 		t.Error("exposure reverted")
 	}
 }
+
+// TestModelsFollowTheSession loads the models once the session store has been read, and
+// drops them when the account signs out.
+func TestModelsFollowTheSession(t *testing.T) {
+	h := newHarness(t, nil)
+	h.server.models = canon.ModelList{{ID: "gpt-5.5", DisplayName: "GPT-5.5"}}
+	h.run()
+	h.wait("models 1") // the start-up attempt
+	h.server.mu.Lock()
+	h.server.models = append(h.server.models, canon.Model{ID: "gpt-5.4", DisplayName: "GPT-5.4"})
+	h.server.mu.Unlock()
+	h.auth.setStatus(auth.Status{State: auth.StateSignedIn, Account: auth.Account{Email: "a@b.c"}})
+	h.auth.events <- auth.Event{Kind: auth.EventLoaded}
+	h.wait("models 2")
+	if _, ok := find(h.menus.last().Items, "GPT-5.4 (gpt-5.4)"); !ok {
+		h.sync()
+		if _, ok := find(h.menus.last().Items, "GPT-5.4 (gpt-5.4)"); !ok {
+			t.Error("models not reloaded after the store was read")
+		}
+	}
+	h.auth.setStatus(auth.Status{State: auth.StateSignedOut})
+	h.auth.events <- auth.Event{Kind: auth.EventSignedOut, Reason: "signed out", At: time.Now()}
+	h.wait("signed-out signed out")
+	if it := h.item(LabelModels); len(it.Children) != 3 || it.Children[0].Label != LabelNoModels {
+		t.Errorf("Models submenu after sign-out: %+v", it.Children)
+	}
+}

@@ -347,3 +347,26 @@ func TestTooltip(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBuildMenu measures one menu build for a signed-in state with usage, models and a
+// remote: the work done on each state change before rendering.
+func BenchmarkBuildMenu(b *testing.B) {
+	s := signedIn()
+	for range 20 {
+		s.Models = append(s.Models, Model{ID: "gpt-x", Name: "GPT X"})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = BuildMenu(s)
+	}
+}
+
+// BenchmarkMenuShape measures the shape comparison that decides between an in-place update
+// and a rebuild.
+func BenchmarkMenuShape(b *testing.B) {
+	items := BuildMenu(signedIn()).Items
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = menuShape(items)
+	}
+}

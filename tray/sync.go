@@ -56,8 +56,14 @@ func (a *app) onAuth(e auth.Event) {
 		a.st.ExpiringSoon = a.st.SignIn == SignedIn
 		a.notify(noticeExpiringSoon(a.d.Auth.Status().ExpiresAt, a.st.location()))
 	case auth.EventSignedOut:
+		a.st.Models = nil // they belonged to the account that left
 		a.notify(noticeSignedOut(e.Reason, e.At))
 		a.event("signed-out", e.Reason)
+	case auth.EventLoaded:
+		// The store is read after start-up; a stored sign-in makes the models loadable.
+		if a.st.SignIn == SignedIn {
+			a.loadModels(false)
+		}
 	}
 	a.event("session", e.Kind.String())
 }
