@@ -211,3 +211,27 @@ func dataLines(t *testing.T, out []byte) []string {
 	}
 	return lines
 }
+
+// TestChatStream_CursorBodyAnsweredAsChat follows C11 end to end: a Responses-shaped body on
+// chat completions gets Chat Completions chunks, with the usage chunk it asked for.
+func TestChatStream_CursorBodyAnsweredAsChat(t *testing.T) {
+	body := `{"model":"gpt-5.5","input":[{"role":"user","content":"2+2?"}],"stream":true,
+		"reasoning":{"effort":"low","summary":"auto"},"stream_options":{"include_usage":true}}`
+	_, opts, err := DecodeChat([]byte(body), testModels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !opts.Stream || !opts.IncludeUsage {
+		t.Fatalf("options %+v", opts)
+	}
+	var out bytes.Buffer
+	meta := Meta{ID: "chatcmpl-c", Created: testMeta.Created, Model: opts.Model}
+	encode(t, fixture(t, "f2"), NewChatStream(&out, meta, opts))
+	checkSSE(t, out.Bytes())
+	lines := dataLines(t, out.Bytes())
+	if !strings.Contains(lines[1], `"reasoning_content":"**Planning**`) ||
+		!strings.Contains(lines[len(lines)-2], `"choices":[],"usage":{"prompt_tokens":30`) ||
+		lines[len(lines)-1] != "[DONE]" {
+		t.Errorf("not a chat completions stream:\n%s", out.String())
+	}
+}

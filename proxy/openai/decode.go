@@ -136,16 +136,19 @@ func resolve(d *canon.Draft, name string, models canon.Catalog) error {
 }
 
 // imagePart turns an image URL into an input_image part. The backend takes data: URLs and
-// http(s) URLs (PROTOCOL.md B13); anything else is refused here with a clear message.
+// http(s) URLs (PROTOCOL.md B13); bare base64, which some clients send, gets a data: URL from
+// its leading bytes. Anything else is refused here with a clear message.
 func imagePart(url, detail, param string) (canon.Part, error) {
 	url = strings.TrimSpace(url)
 	lower := strings.ToLower(url)
-	ok := strings.HasPrefix(lower, "data:image/") || strings.HasPrefix(lower, "https://") ||
-		strings.HasPrefix(lower, "http://")
-	if !ok {
-		// TODO: sniff raw base64 with the canon image helper once it lands (dialect brief).
-		return canon.Part{}, invalid(param,
-			"%s must be a data:image/… URL or an http(s) URL", param)
+	if !strings.HasPrefix(lower, "data:") && !strings.HasPrefix(lower, "https://") &&
+		!strings.HasPrefix(lower, "http://") {
+		data, err := canon.ImageDataURL(url)
+		if err != nil {
+			return canon.Part{}, invalid(param,
+				"%s must be a data: URL, an http(s) URL or base64 image data", param)
+		}
+		url = data
 	}
 	return canon.Part{Type: canon.PartInputImage, ImageURL: url, Detail: detail}, nil
 }

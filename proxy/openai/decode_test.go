@@ -87,12 +87,13 @@ func TestDecodeChat_Mapping(t *testing.T) {
 				{"type":"text","text":"What is this?"},
 				{"type":"image_url","image_url":"https://example.com/a.png"},
 				{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0K",
-				"detail":"low"}}]}]}`,
+				"detail":"low"}},{"type":"image_url","image_url":"iVBORw0KGgoAAAANSUhEUg=="}]}]}`,
 			want: `{"input":[{"type":"message","role":"user","content":[
 				{"type":"input_text","text":"What is this?"},
 				{"type":"input_image","image_url":"https://example.com/a.png"},
 				{"type":"input_image","image_url":"data:image/png;base64,iVBORw0K",
-				"detail":"low"}]}]}`,
+				"detail":"low"},{"type":"input_image",
+				"image_url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="}]}]}`,
 		},
 		{
 			name: "tool history with null content",
@@ -350,7 +351,7 @@ func TestDecodeChat_Errors(t *testing.T) {
 			canon.KindInvalidRequest, "messages[0].tool_calls[0].id", "is required"},
 		{"bad image url", `{"model":"gpt-5.4","messages":[{"role":"user","content":[
 			{"type":"image_url","image_url":{"url":"file:///etc/passwd"}}]}]}`,
-			canon.KindInvalidRequest, "messages[0].content[0].image_url", "data:image"},
+			canon.KindInvalidRequest, "messages[0].content[0].image_url", "data: URL"},
 		{"image in system", `{"model":"gpt-5.4","messages":[{"role":"system","content":[
 			{"type":"image_url","image_url":"https://x/a.png"}]}]}`,
 			canon.KindInvalidRequest, "messages[0].content", "must be text"},
