@@ -109,6 +109,7 @@ func (req *chatRequest) fillTools(d *canon.Draft) error {
 		choice, param = legacyChoice(req.FunctionCall), "function_call"
 	}
 	d.ToolChoice, err = toolChoice(choice, param)
+	d.ToolChoice = withoutTools(d.ToolChoice, d.Tools)
 	return err
 }
 

@@ -192,6 +192,12 @@ func TestDecodeChat_Mapping(t *testing.T) {
 				"tool_choice":{"type":"function","name":"f"}}`,
 		},
 		{
+			name: "tool choice without tools dropped",
+			body: `{"model":"gpt-5.4","messages":[{"role":"user","content":"x"}],
+				"tool_choice":"auto","tools":[]}`,
+			want: `{"tool_choice":null,"tools":[]}`,
+		},
+		{
 			name: "reasoning_effort",
 			body: `{"model":"gpt-5.4","messages":[{"role":"user","content":"x"}],
 				"reasoning_effort":"high"}`,

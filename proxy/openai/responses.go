@@ -104,6 +104,7 @@ func (req *responsesRequest) fill(d *canon.Draft) error {
 	if d.ToolChoice, err = toolChoice(req.ToolChoice, "tool_choice"); err != nil {
 		return err
 	}
+	d.ToolChoice = withoutTools(d.ToolChoice, d.Tools)
 	d.ParallelToolCalls = req.ParallelToolCalls
 	d.Effort = req.ReasoningEffort
 	if req.Reasoning != nil && req.Reasoning.Effort != "" {

@@ -190,6 +190,15 @@ func choiceObject(raw json.RawMessage, param string) (json.RawMessage, error) {
 	return compact(raw), nil
 }
 
+// withoutTools drops a tool choice when the request defines no tools: some clients always send
+// "auto", and the Responses API refuses a tool choice without tools.
+func withoutTools(choice json.RawMessage, tools []canon.Tool) json.RawMessage {
+	if len(tools) == 0 {
+		return nil
+	}
+	return choice
+}
+
 func quoteJSON(s string) json.RawMessage { return appendString(nil, s) }
 
 // formatDef holds a structured-output format in its Chat form (schema under "json_schema") or
