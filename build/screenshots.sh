@@ -114,7 +114,7 @@ shot() { import -window root "$LAGP_OUT/$1"; log "wrote $LAGP_OUT/$1"; }
 
 inner() {
 	work=$LAGP_WORK
-	Xvfb "$DISPLAY" -screen 0 800x500x24 -nolisten tcp >/dev/null 2>&1 &
+	Xvfb "$DISPLAY" -screen 0 800x500x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 	xvfb=$!
 	trap 'kill $lagp $demo $panel $xvfb 2>/dev/null || true' EXIT
 	lagp='' demo='' panel=''

@@ -91,7 +91,10 @@ func startXvfb(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
+	// -noreset: by default the server resets when its last client leaves, and a client
+	// connecting at that moment (an xclip) is refused.
+	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp",
+		"-noreset")
 	cmd.ExtraFiles = []*os.File{w}
 	startChild(t, cmd)
 	w.Close()

@@ -77,3 +77,19 @@ func TestFirstLANIPv4(t *testing.T) {
 		}
 	}
 }
+
+func TestSameHost(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"0.0.0.0", "::", true}, {"::", "0.0.0.0", true}, {"127.0.0.1", "127.0.0.1", true},
+		{"127.0.0.1", "0.0.0.0", false}, {"::ffff:10.0.0.1", "10.0.0.1", true},
+		{"localhost", "localhost", true}, {"localhost", "127.0.0.1", false},
+	}
+	for _, tt := range tests {
+		if got := sameHost(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameHost(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+}

@@ -48,6 +48,9 @@ func (s *fakeServer) Rebind(host string, port int) error {
 	s.rebinds = append(s.rebinds, net.JoinHostPort(host, fmt.Sprint(port)))
 	if s.raced {
 		s.host, s.port = host, port
+		if host == "0.0.0.0" {
+			s.host = "::" // as Go reports a wildcard listener
+		}
 		return fmt.Errorf("listening on %s:%d: %w", host, port, syscall.EADDRINUSE)
 	}
 	if s.rebindErr != nil {

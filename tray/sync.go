@@ -3,6 +3,7 @@ package tray
 import (
 	"context"
 	"errors"
+	"net"
 	"net/url"
 	"slices"
 	"syscall"
@@ -128,7 +129,17 @@ func (a *app) serverAt(b binding) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	return u.Hostname() == b.host && u.Port() == itoa(b.port)
+	return sameHost(u.Hostname(), b.host) && u.Port() == itoa(b.port)
+}
+
+// sameHost compares listen hosts; the wildcard has two spellings, since Go reports a listener
+// on 0.0.0.0 as [::] (one dual-stack socket).
+func sameHost(a, b string) bool {
+	ipA, ipB := net.ParseIP(a), net.ParseIP(b)
+	if ipA != nil && ipB != nil {
+		return ipA.Equal(ipB) || (ipA.IsUnspecified() && ipB.IsUnspecified())
+	}
+	return a == b
 }
 
 // revertBinding sets the settings' port and exposure back to where the server listens.
