@@ -245,6 +245,7 @@ func (a *app) readBinding() {
 	}
 	a.st.Exposed = true
 	if ip.IsUnspecified() {
+		a.bound.host = "0.0.0.0" // Go reports it as [::]; the settings say 0.0.0.0
 		a.st.ListenURL = a.lanURL(port, raw)
 	}
 }
