@@ -52,7 +52,7 @@ func loginConfig(e env, l loginFlags, out io.Writer, log *slog.Logger) auth.Logi
 		}
 	}
 	return auth.LoginConfig{Issuer: e.authURL, CallbackPort: port, NoBrowser: l.noBrowser,
-		OpenBrowser: opener(e.browser), Out: out, Logger: log}
+		OpenBrowser: opener(e.browser), ChosenBrowser: e.browser != "", Out: out, Logger: log}
 }
 
 func cmdLogin(ctx context.Context, e env, args []string, stdout, stderr io.Writer) error {

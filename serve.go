@@ -93,10 +93,12 @@ func cmdServe(ctx context.Context, e env, args []string, stdout, stderr io.Write
 		return err
 	}
 	a.firstSignIn(ctx, stdout)
-	go a.followSettings(ctx)
-	if ok, why := wantTray(f); ok {
+	useTray, why := wantTray(f)
+	go a.followSettings(ctx, !useTray)
+	if useTray {
 		return a.runTray(ctx)
-	} else if why != "" {
+	}
+	if why != "" {
 		a.log.Info("running headless", "reason", why)
 	}
 	<-ctx.Done()
@@ -265,8 +267,9 @@ func (a *app) firstSignIn(ctx context.Context, stdout io.Writer) {
 	}
 }
 
-// followSettings applies changed settings while lagp runs: keys, log level, address.
-func (a *app) followSettings(ctx context.Context) {
+// followSettings applies changed settings while lagp runs: keys, log level and, when move
+// is set (headless; the tray moves the listener itself), the address.
+func (a *app) followSettings(ctx context.Context, move bool) {
 	ch, cancel := a.settings.Subscribe()
 	defer cancel()
 	bound := a.settings.Get()
@@ -277,7 +280,7 @@ func (a *app) followSettings(ctx context.Context) {
 		case s := <-ch:
 			a.server.ReloadKeys()
 			a.level.Set(logfile.Level(s.LogLevel))
-			if s.Port != bound.Port || s.ExposeLAN != bound.ExposeLAN {
+			if move && (s.Port != bound.Port || s.ExposeLAN != bound.ExposeLAN) {
 				if err := a.server.Rebind(a.host(), s.Port); err != nil {
 					a.log.Warn("address change failed", "error", err)
 					continue
@@ -322,6 +325,7 @@ func (a *app) loginConfig(out io.Writer) auth.LoginConfig {
 		Issuer:        a.env.authURL,
 		CallbackPort:  a.settings.Get().CallbackPort,
 		OpenBrowser:   opener(a.env.browser),
+		ChosenBrowser: a.env.browser != "",
 		NoBrowser:     a.flags.noBrowser,
 		Out:           out,
 		ProxyLoginURL: a.loginURL(),

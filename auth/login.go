@@ -66,6 +66,9 @@ type LoginConfig struct {
 	OpenBrowser func(url string) error
 	// NoBrowser prints the URL instead of opening a browser.
 	NoBrowser bool
+	// ChosenBrowser says OpenBrowser is a command the user chose (LAGP_BROWSER): it is used
+	// even as root or without a graphical session, where the system's browser is not.
+	ChosenBrowser bool
 	// Out receives the URL to open and hints; nil discards them.
 	Out io.Writer
 	// ProxyLoginURL is the proxy's /login address, when lagp is serving, for the SSH hint.

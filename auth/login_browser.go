@@ -42,6 +42,8 @@ func browserBlocked(cfg LoginConfig, rawURL string) string {
 		return "no browser opener"
 	case !webURL(rawURL):
 		return "not an http or https address"
+	case cfg.ChosenBrowser:
+		return ""
 	case cfg.goos != "windows" && cfg.geteuid() == 0:
 		return "running as root"
 	case cfg.goos != "windows" && cfg.goos != "darwin" &&

@@ -23,6 +23,7 @@ func TestBrowserBlocked(t *testing.T) {
 	tests := []struct {
 		name     string
 		noBrowse bool
+		chosen   bool
 		opener   func(string) error
 		goos     string
 		euid     int
@@ -30,25 +31,31 @@ func TestBrowserBlocked(t *testing.T) {
 		url      string
 		want     string
 	}{
-		{"linux desktop", false, opener, "linux", 1000, x11, good, ""},
-		{"linux wayland", false, opener, "linux", 1000, wayland, good, ""},
-		{"linux without display", false, opener, "linux", 1000, nil, good, "no graphical session"},
-		{"linux root", false, opener, "linux", 0, x11, good, "running as root"},
-		{"freebsd without display", false, opener, "freebsd", 1000, nil, good,
+		{"linux desktop", false, false, opener, "linux", 1000, x11, good, ""},
+		{"linux wayland", false, false, opener, "linux", 1000, wayland, good, ""},
+		{"linux without display", false, false, opener, "linux", 1000, nil, good, "no graphical session"},
+		{"linux root", false, false, opener, "linux", 0, x11, good, "running as root"},
+		{"freebsd without display", false, false, opener, "freebsd", 1000, nil, good,
 			"no graphical session"},
-		{"macos", false, opener, "darwin", 501, nil, good, ""},
-		{"macos root", false, opener, "darwin", 0, nil, good, "running as root"},
-		{"windows", false, opener, "windows", -1, nil, good, ""},
-		{"no-browser flag", true, opener, "linux", 1000, x11, good, "no-browser requested"},
-		{"no opener", false, nil, "linux", 1000, x11, good, "no browser opener"},
-		{"file url", false, opener, "windows", -1, nil, "file:///etc/passwd",
+		{"macos", false, false, opener, "darwin", 501, nil, good, ""},
+		{"macos root", false, false, opener, "darwin", 0, nil, good, "running as root"},
+		{"windows", false, false, opener, "windows", -1, nil, good, ""},
+		{"no-browser flag", true, false, opener, "linux", 1000, x11, good, "no-browser requested"},
+		{"no opener", false, false, nil, "linux", 1000, x11, good, "no browser opener"},
+		{"file url", false, false, opener, "windows", -1, nil, "file:///etc/passwd",
 			"not an http or https address"},
-		{"javascript url", false, opener, "windows", -1, nil, "javascript:alert(1)",
+		{"chosen browser as root", false, true, opener, "linux", 0, nil, good, ""},
+		{"chosen browser, no-browser flag", true, true, opener, "linux", 0, nil, good,
+			"no-browser requested"},
+		{"chosen browser, file url", false, true, opener, "linux", 0, nil, "file:///x",
+			"not an http or https address"},
+		{"javascript url", false, false, opener, "windows", -1, nil, "javascript:alert(1)",
 			"not an http or https address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := fakeSystem(LoginConfig{NoBrowser: tt.noBrowse, OpenBrowser: tt.opener},
+			cfg := fakeSystem(LoginConfig{NoBrowser: tt.noBrowse, ChosenBrowser: tt.chosen,
+				OpenBrowser: tt.opener},
 				tt.goos, tt.euid, tt.env)
 			if got := browserBlocked(cfg, tt.url); got != tt.want {
 				t.Errorf("browserBlocked = %q, want %q", got, tt.want)

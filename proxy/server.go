@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
@@ -140,6 +141,11 @@ func (s *Server) Listen(host string, port int) error {
 // server keeps listening where it was; requests in flight on the old address finish there.
 func (s *Server) Rebind(host string, port int) error {
 	ln, err := s.bind(host, port)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		// The old listener itself may hold the port: 127.0.0.1:P blocks 0.0.0.0:P. Let it go
+		// and try again, taking the old address back if the new one still fails.
+		ln, err = s.rebindSamePort(host, port)
+	}
 	if err != nil {
 		return err
 	}
@@ -155,6 +161,30 @@ func (s *Server) Rebind(host string, port int) error {
 		}()
 	}
 	return nil
+}
+
+func (s *Server) rebindSamePort(host string, port int) (net.Listener, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return nil, fmt.Errorf("listening on port %d: %w", port, syscall.EADDRINUSE)
+	}
+	oldAddr := s.listener.Addr().String()
+	if _, p, _ := net.SplitHostPort(oldAddr); p != strconv.Itoa(port) {
+		return nil, fmt.Errorf("listening on port %d: %w", port, syscall.EADDRINUSE)
+	}
+	_ = s.listener.Close() // its server keeps serving the connections it has
+	ln, err := s.bind(host, port)
+	if err == nil {
+		return ln, nil
+	}
+	back, berr := net.Listen("tcp", oldAddr)
+	if berr != nil {
+		s.log.Error("old address lost while moving", "address", oldAddr, "error", berr)
+		return nil, errors.Join(err, berr)
+	}
+	s.serveLocked(back)
+	return nil, err
 }
 
 func (s *Server) bind(host string, port int) (net.Listener, error) {
@@ -179,7 +209,8 @@ func (s *Server) serveLocked(ln net.Listener) {
 	s.srv, s.listener = srv, ln
 	s.log.Info("listening", "url", "http://"+ln.Addr().String())
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		err := srv.Serve(ln)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("server stopped", "error", err)
 		}
 	}()

@@ -473,3 +473,40 @@ func TestStatusReportsUsage(t *testing.T) {
 		t.Errorf("usage %+v", rep.Usage)
 	}
 }
+
+func TestRebindSamePortToAllInterfaces(t *testing.T) {
+	h := newHarness(t, "k")
+	_, port, _ := net.SplitHostPort(h.srv.Addr())
+	p, _ := strconv.Atoi(port)
+	if err := h.srv.Rebind("0.0.0.0", p); err != nil {
+		t.Fatalf("loopback to all interfaces on port %d: %v", p, err)
+	}
+	if got := h.srv.Addr(); got != "0.0.0.0:"+port && got != "[::]:"+port {
+		t.Errorf("listening on %s", got)
+	}
+	if res := h.do(t, "GET", "/api/version", ""); res.StatusCode != 200 {
+		t.Errorf("answer after the move: %d", res.StatusCode)
+	}
+	if err := h.srv.Rebind("127.0.0.1", p); err != nil {
+		t.Fatalf("back to loopback: %v", err)
+	}
+}
+
+func TestRebindToBusyPortKeepsOldAddress(t *testing.T) {
+	h := newHarness(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	old := h.srv.Addr()
+	if err := h.srv.Rebind("127.0.0.1", busy.Addr().(*net.TCPAddr).Port); err == nil {
+		t.Fatal("rebind to a busy port succeeded")
+	}
+	if h.srv.Addr() != old {
+		t.Errorf("moved to %s after a failed rebind", h.srv.Addr())
+	}
+	if res := h.do(t, "GET", "/api/version", ""); res.StatusCode != 200 {
+		t.Errorf("old address answers %d", res.StatusCode)
+	}
+}
