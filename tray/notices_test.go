@@ -78,18 +78,21 @@ func TestNoticesTellTheNextStep(t *testing.T) {
 		noticeSignedOut("refresh token reused", at),
 		noticeExpiringSoon(at, utc2),
 	} {
-		if !strings.Contains(n.Body, "Sign in with ChatGPT…") || !strings.Contains(n.Body, "lagp login") {
+		if !strings.Contains(n.Body, "Sign in with ChatGPT…") ||
+			!strings.Contains(n.Body, "lagp login") {
 			t.Errorf("%q does not say how to sign in", n.Body)
 		}
 	}
-	if n := noticeSignedOut("refresh token reused", at); !strings.Contains(n.Body, "refresh token reused") {
+	n := noticeSignedOut("refresh token reused", at)
+	if !strings.Contains(n.Body, "refresh token reused") {
 		t.Errorf("sign-out notice lacks the reason: %q", n.Body)
 	}
 	if n := noticePortInUse(11434, "http://127.0.0.1:8080"); n.Key != "port-in-use:11434" ||
 		!strings.Contains(n.Body, "http://127.0.0.1:8080") {
 		t.Errorf("port notice = %+v", n)
 	}
-	if n := noticePushFailed("server", errors.New("wrong sync secret")); !strings.Contains(n.Body, "wrong sync secret") || n.Key != "" {
+	n = noticePushFailed("server", errors.New("wrong sync secret"))
+	if !strings.Contains(n.Body, "wrong sync secret") || n.Key != "" {
 		t.Errorf("push failure notice = %+v", n)
 	}
 }

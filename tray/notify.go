@@ -34,6 +34,7 @@ func NewDesktopNotifier() Notifier {
 	return desktopNotifier{icon: assets.PNG(assets.SignedIn, 64)}
 }
 
+// Notify shows one notification with lagp's icon.
 func (n desktopNotifier) Notify(title, message string) error {
 	if err := beeep.Notify(title, message, n.icon); err != nil {
 		return fmt.Errorf("showing a notification: %w", err)
