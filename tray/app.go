@@ -26,26 +26,28 @@ type renderer interface {
 // with a log line rather than blocking the D-Bus or UI thread that delivered them.
 const clickQueueSize = 64
 
-// app is the tray's controller. The event loop goroutine ([app.loop]) owns st, bound, tun and
-// last; other goroutines change them only by sending a closure on updates.
+// app is the tray's controller. The event loop goroutine ([app.loop]) owns st, bound, wanted,
+// tun, tunStop and last; other goroutines change them only by sending a closure on updates.
+// There is no mutex around them: a single owner is the synchronisation.
 type app struct {
 	d   Deps
 	log *slog.Logger
 
-	clicks  chan Click
-	updates chan func()
-	quit    func() // ends the tray; set by the systray layer
+	clicks  chan Click      // buffered; filled by the renderer, drained by the loop
+	updates chan func()     // results of background work, applied on the loop
+	quit    func()          // ends the tray; set by the systray layer
+	render  renderer        // draws each new menu; set by start
+	ctx     context.Context //nolint:containedctx // the tray's lifetime, set by start
 
 	st      State
-	bound   binding // where the server listens, as last applied
+	bound   binding // where the server listens, as last read
 	wanted  binding // the settings' binding, as last seen
 	tun     Tunnel  // nil when off
 	tunStop func()  // cancels a starting tunnel
 	last    *Menu   // last rendered menu
-	seen    dedup   // notices already shown
-	events  sync.Mutex
-	render  renderer //
-	ctx     context.Context
+
+	seen   dedup      // notices already shown; safe for concurrent use
+	events sync.Mutex // serialises writes to Deps.Events
 }
 
 // binding is a listen address.
