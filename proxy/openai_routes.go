@@ -123,33 +123,15 @@ func (s *Server) openaiResponses(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) streamResponses(w http.ResponseWriter, r *http.Request, st eventSource,
 	t *canon.Turn, rs *openai.ResponsesStream) {
-	rc := http.NewResponseController(w)
-	started := false
+	out := &streamOut{w: w, rc: http.NewResponseController(w), contentType: "text/event-stream"}
 	err := passEvents(st, t, func(ev canon.Event) error {
-		if !started {
-			started = true
-			w.Header().Set("Content-Type", "text/event-stream")
-			w.Header().Set("Cache-Control", "no-cache")
-			w.WriteHeader(http.StatusOK)
-		}
+		out.begin()
 		if err := rs.Event(ev); err != nil {
 			return errClientGone
 		}
-		if err := rc.Flush(); err != nil {
-			return errClientGone
-		}
-		return nil
+		return out.flush()
 	})
-	switch {
-	case err == nil, errors.Is(err, errClientGone), r.Context().Err() != nil:
-	case !started:
-		s.failed(r, err)
-		openai.WriteError(w, canon.AsError(err))
-	default:
-		s.failed(r, err)
-		_ = rs.Fail(canon.AsError(err))
-		_ = rc.Flush()
-	}
+	s.endStream(r, out, err, func(e *canon.Error) { openai.WriteError(w, e) }, rs.Fail)
 }
 
 // eventSource is the part of an upstream stream the Responses route reads.

@@ -59,18 +59,14 @@ func (s *Server) turn(w http.ResponseWriter, r *http.Request, req *canon.Request
 
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, st *upstream.Stream,
 	t *canon.Turn, d dialect) {
-	rc := http.NewResponseController(w)
+	out := &streamOut{w: w, rc: http.NewResponseController(w), contentType: d.contentType}
 	var enc canon.Encoder
 	err := drain(st, t, func(ds []canon.Delta) error {
 		if len(ds) == 0 {
 			return nil
 		}
 		if enc == nil {
-			h := w.Header()
-			h.Set("Content-Type", d.contentType)
-			h.Set("Cache-Control", "no-cache")
-			h.Set("X-Accel-Buffering", "no")
-			w.WriteHeader(http.StatusOK)
+			out.begin()
 			enc = d.encoder(w)
 		}
 		for _, x := range ds {
@@ -78,22 +74,54 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, st *upstream.Str
 				return errClientGone
 			}
 		}
-		if err := rc.Flush(); err != nil {
-			return errClientGone
-		}
-		return nil
+		return out.flush()
 	})
-	switch {
-	case err == nil, errors.Is(err, errClientGone), r.Context().Err() != nil:
+	s.endStream(r, out, err, func(e *canon.Error) { d.fail(w, e) },
+		func(e *canon.Error) error { return enc.Fail(e) })
+}
+
+// streamOut is the client side of a streamed answer: headers go out with the first write, and
+// every batch is flushed at once so that tokens reach the client as they come.
+type streamOut struct {
+	w           http.ResponseWriter
+	rc          *http.ResponseController
+	contentType string
+	started     bool
+}
+
+func (o *streamOut) begin() {
+	if o.started {
 		return
-	case enc == nil:
-		s.failed(r, err)
-		d.fail(w, canon.AsError(err))
-	default:
-		s.failed(r, err)
-		_ = enc.Fail(canon.AsError(err))
-		_ = rc.Flush()
 	}
+	o.started = true
+	h := o.w.Header()
+	h.Set("Content-Type", o.contentType)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	o.w.WriteHeader(http.StatusOK)
+}
+
+func (o *streamOut) flush() error {
+	if err := o.rc.Flush(); err != nil {
+		return errClientGone
+	}
+	return nil
+}
+
+// endStream reports how a stream ended: nothing when it completed or the client left; before
+// the first byte, the error with its status (before); after it, an in-stream error (after).
+func (s *Server) endStream(r *http.Request, out *streamOut, err error,
+	before func(*canon.Error), after func(*canon.Error) error) {
+	if err == nil || errors.Is(err, errClientGone) || r.Context().Err() != nil {
+		return
+	}
+	s.failed(r, err)
+	if !out.started {
+		before(canon.AsError(err))
+		return
+	}
+	_ = after(canon.AsError(err))
+	_ = out.flush()
 }
 
 var errClientGone = errors.New("client went away")
