@@ -53,7 +53,11 @@ func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.syncTo, "sync-to", "", "sign in and push the sign-in to the lagp at URL")
 	fs.StringVar(&f.syncSecret, "sync-secret", "", "secret that opens POST /auth/sync")
 	fs.StringVar(&f.tokenStore, "token-store", "", "auto, keyring or file (LAGP_TOKEN_STORE)")
-	return f, parse(fs, args)
+	err := parse(fs, args)
+	if f.syncSecret == "" {
+		f.syncSecret = os.Getenv("LAGP_SYNC_SECRET") // keeps the secret out of process lists
+	}
+	return f, err
 }
 
 // app is everything one running lagp holds.
