@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // ChatOptions are the parts of an /api/chat request that shape the answer rather than the
@@ -75,8 +76,8 @@ type chatTool struct {
 // 400 for a malformed body, 404 for an unknown model.
 func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, error) {
 	var req chatRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, ChatOptions{}, bodyError(err)
+	if err := wire.DecodeBody(body, &req); err != nil {
+		return nil, ChatOptions{}, err
 	}
 	opts := ChatOptions{Stream: req.Stream == nil || *req.Stream, Model: req.Model,
 		ToolCallIDs: true}
@@ -100,7 +101,8 @@ func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, e
 		return nil, opts, err
 	}
 	if len(d.Input) == 0 {
-		return nil, opts, invalid("messages", "the request has no user, assistant or tool message")
+		return nil, opts, wire.Invalid("messages",
+			"the request has no user, assistant or tool message")
 	}
 	return d, opts, nil
 }
@@ -110,19 +112,19 @@ func decodeTools(tools []chatTool) ([]canon.Tool, error) {
 	out := make([]canon.Tool, 0, len(tools))
 	for i, t := range tools {
 		if t.Type != "" && t.Type != "function" {
-			return nil, invalid(fmt.Sprintf("tools[%d].type", i),
+			return nil, wire.Invalid(fmt.Sprintf("tools[%d].type", i),
 				"tools[%d]: tool type %q is not supported; use \"function\"", i, t.Type)
 		}
 		f := t.Function
 		if strings.TrimSpace(f.Name) == "" {
-			return nil, invalid(fmt.Sprintf("tools[%d].function.name", i),
+			return nil, wire.Invalid(fmt.Sprintf("tools[%d].function.name", i),
 				"tools[%d] has no function name", i)
 		}
 		params := json.RawMessage(`{"type":"object","properties":{}}`)
-		if !isNull(f.Parameters) {
+		if !wire.Absent(f.Parameters) {
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, f.Parameters); err != nil {
-				return nil, invalid(fmt.Sprintf("tools[%d].function.parameters", i),
+				return nil, wire.Invalid(fmt.Sprintf("tools[%d].function.parameters", i),
 					"tools[%d]: parameters are not valid JSON", i)
 			}
 			params = buf.Bytes()
@@ -176,9 +178,9 @@ func (h *history) add(msgs []chatMessage) error {
 		case "tool":
 			h.toolResult(m)
 		case "":
-			err = invalid(fmt.Sprintf("messages[%d].role", i), "messages[%d] has no role", i)
+			err = wire.Invalid(fmt.Sprintf("messages[%d].role", i), "messages[%d] has no role", i)
 		default:
-			err = invalid(fmt.Sprintf("messages[%d].role", i),
+			err = wire.Invalid(fmt.Sprintf("messages[%d].role", i),
 				"messages[%d]: role %q is not one of system, user, assistant or tool", i, m.Role)
 		}
 		if err != nil {
@@ -214,7 +216,7 @@ func (h *history) assistant(i int, m chatMessage) error {
 	for j, tc := range m.ToolCalls {
 		args, err := callArguments(tc.Function.Arguments)
 		if err != nil {
-			return invalid(fmt.Sprintf("messages[%d].tool_calls[%d].function.arguments", i, j),
+			return wire.Invalid(fmt.Sprintf("messages[%d].tool_calls[%d].function.arguments", i, j),
 				"messages[%d].tool_calls[%d]: arguments must be a JSON object", i, j)
 		}
 		id := tc.ID
@@ -292,7 +294,7 @@ func (h *history) answer(id string) {
 // not JSON.
 func callArguments(raw json.RawMessage) (string, error) {
 	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
+	if wire.Absent(raw) {
 		return "{}", nil
 	}
 	switch raw[0] {

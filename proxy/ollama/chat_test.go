@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire/wiretest"
 )
 
 // build decodes a chat body and builds the backend request, failing the test on an error.
@@ -30,19 +31,6 @@ func inputJSON(t *testing.T, req *canon.Request) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// wantError checks err is a *canon.Error of kind with param, whose message contains text.
-func wantError(t *testing.T, err error, kind canon.Kind, param, text string) {
-	t.Helper()
-	var e *canon.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error = %v (%T), want *canon.Error", err, err)
-	}
-	if e.Kind != kind || e.Param != param || !strings.Contains(e.Message, text) {
-		t.Errorf("error = {kind %d, param %q, %q}, want {kind %d, param %q, containing %q}",
-			e.Kind, e.Param, e.Message, kind, param, text)
-	}
 }
 
 func TestDecodeChat_Messages(t *testing.T) {
@@ -346,14 +334,17 @@ func TestDecodeChat_Errors(t *testing.T) {
 		param string
 		text  string
 	}{
-		{"not JSON", `{"model":`, canon.KindInvalidRequest, "", "not valid JSON"},
+		{"not JSON", `{"model":`, canon.KindInvalidRequest, "",
+			"invalid JSON: the request body ends early"},
+		{"malformed", `{"model":"gpt-5.4","messages":[{"role":"user","content":sk-secret}]}`,
+			canon.KindInvalidRequest, "", "invalid JSON: syntax error at byte 57"},
 		{"not an object", `[1,2]`, canon.KindInvalidRequest, "", "JSON object"},
-		{"empty body", ``, canon.KindInvalidRequest, "", "not valid JSON"},
+		{"empty body", ``, canon.KindInvalidRequest, "", "the request body is empty"},
 		{"no model", `{` + user + `}`, canon.KindInvalidRequest, "model", "no model"},
 		{"unknown model", `{"model":"llama3:latest",` + user + `}`, canon.KindNotFound, "model",
 			`model "llama3:latest" not found: lagp serves the models of your ChatGPT account`},
 		{"content of the wrong type", `{"model":"gpt-5.4","messages":[{"role":"user","content":5}]}`,
-			canon.KindInvalidRequest, "messages.content", "must be a string, not number"},
+			canon.KindInvalidRequest, "messages.content", "must be a string, not a number"},
 		{"no messages", `{"model":"gpt-5.4","messages":[]}`, canon.KindInvalidRequest, "messages",
 			"no user, assistant or tool message"},
 		{"only a system message", `{"model":"gpt-5.4","messages":[{"role":"system","content":"x"}]}`,
@@ -392,7 +383,10 @@ func TestDecodeChat_Errors(t *testing.T) {
 			if d != nil {
 				t.Errorf("draft = %+v, want nil", d)
 			}
-			wantError(t, err, tt.kind, tt.param, tt.text)
+			wiretest.WantError(t, err, tt.kind, tt.param, tt.text)
+			if err != nil && strings.Contains(err.Error(), "sk-secret") {
+				t.Errorf("error message repeats body content: %v", err)
+			}
 		})
 	}
 }
@@ -405,7 +399,7 @@ func TestLookupModel(t *testing.T) {
 		}
 	}
 	_, _, err := LookupModel("x", nil)
-	wantError(t, err, canon.KindNotFound, "model", `model "x" not found`)
+	wiretest.WantError(t, err, canon.KindNotFound, "model", `model "x" not found`)
 	var e *canon.Error
 	if errors.As(err, &e) && e.Status() != 404 {
 		t.Errorf("status = %d, want 404", e.Status())

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // WriteError answers a request that failed before any output with Ollama's error shape,
@@ -36,7 +37,7 @@ func errorLine(b []byte, e *canon.Error) []byte {
 		msg = e.Message
 	}
 	b = append(b, `{"error":`...)
-	b = appendString(b, msg)
+	b = wire.AppendString(b, msg)
 	return append(b, "}\n"...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // GenerateOptions are the parts of an /api/generate request that shape the answer rather than
@@ -48,8 +49,8 @@ type generateRequest struct {
 // without images is a load or unload request, flagged in the options.
 func DecodeGenerate(body []byte, models canon.Catalog) (*canon.Draft, GenerateOptions, error) {
 	var req generateRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, GenerateOptions{}, bodyError(err)
+	if err := wire.DecodeBody(body, &req); err != nil {
+		return nil, GenerateOptions{}, err
 	}
 	opts := GenerateOptions{Stream: req.Stream == nil || *req.Stream, Model: req.Model}
 	m, mn, err := LookupModel(req.Model, models)

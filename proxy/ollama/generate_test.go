@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire/wiretest"
 )
 
 func TestDecodeGenerate(t *testing.T) {
@@ -122,8 +123,8 @@ func TestDecodeGenerate_Errors(t *testing.T) {
 		{"bad think", `{"model":"gpt-5.4","prompt":"x","think":"lots"}`,
 			canon.KindInvalidRequest, "think", "not a level"},
 		{"prompt not a string", `{"model":"gpt-5.4","prompt":["x"]}`,
-			canon.KindInvalidRequest, "prompt", "must be a string, not array"},
-		{"not JSON", `model=gpt-5.4`, canon.KindInvalidRequest, "", "not valid JSON"},
+			canon.KindInvalidRequest, "prompt", "must be a string, not an array"},
+		{"not JSON", `model=gpt-5.4`, canon.KindInvalidRequest, "", "syntax error at byte 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,7 +132,7 @@ func TestDecodeGenerate_Errors(t *testing.T) {
 			if d != nil {
 				t.Errorf("draft = %+v, want nil", d)
 			}
-			wantError(t, err, tt.kind, tt.param, tt.text)
+			wiretest.WantError(t, err, tt.kind, tt.param, tt.text)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // OllamaVersion is the Ollama version lagp reports. Clients gate features on it: Copilot needs
@@ -115,15 +116,15 @@ func DecodeShow(body []byte) (string, error) {
 		Model string `json:"model"`
 		Name  string `json:"name"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return "", bodyError(err)
+	if err := wire.DecodeBody(body, &req); err != nil {
+		return "", err
 	}
 	name := strings.TrimSpace(req.Model)
 	if name == "" {
 		name = strings.TrimSpace(req.Name)
 	}
 	if name == "" {
-		return "", invalid("model", "the request names no model")
+		return "", wire.Invalid("model", "the request names no model")
 	}
 	return name, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire/wiretest"
 	"github.com/ollama/ollama/api"
 )
 
@@ -142,7 +143,7 @@ func TestDecodeShow(t *testing.T) {
 		if _, err := DecodeShow([]byte(body)); err == nil {
 			t.Errorf("DecodeShow(%s) accepted", body)
 		} else {
-			wantError(t, err, canon.KindInvalidRequest, paramOf(err), "")
+			wiretest.WantError(t, err, canon.KindInvalidRequest, paramOf(err), "")
 		}
 	}
 }

@@ -12,12 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // Meta describes the answer a stream or a body belongs to.
@@ -66,58 +66,11 @@ func LookupModel(name string, models canon.Catalog) (canon.Model, canon.ModelNam
 	return m, mn, err
 }
 
-// invalid returns a 400 error about the request parameter param.
-func invalid(param, format string, args ...any) *canon.Error {
-	return &canon.Error{Kind: canon.KindInvalidRequest, Param: param,
-		Message: fmt.Sprintf(format, args...)}
-}
-
-// bodyError turns a JSON decoding error of the request body into a 400 that names the field
-// at fault, without Go type names.
-func bodyError(err error) *canon.Error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return invalid(te.Field, "%s must be %s, not %s", te.Field, typeName(te.Type), te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) || strings.Contains(err.Error(), "unexpected end of JSON") {
-		return invalid("", "the request body is not valid JSON: %v", err)
-	}
-	return invalid("", "the request body must be a JSON object")
-}
-
-func typeName(t reflect.Type) string {
-	if t == nil {
-		return "another type"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	case reflect.Pointer:
-		return typeName(t.Elem())
-	}
-	return "another type"
-}
-
-// isNull reports whether raw is absent or JSON null.
-func isNull(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
-}
-
 // decodeThink maps "think" (B10): true asks for the model's default effort, false for the lowest
 // effort with the thinking output hidden, a level string for that level. It returns the effort
 // for [canon.Draft.Effort] and whether thinking was asked for (nil when unset).
 func decodeThink(raw json.RawMessage) (string, *bool, error) {
-	if isNull(raw) {
+	if wire.Absent(raw) {
 		return "", nil, nil
 	}
 	var b bool
@@ -129,7 +82,7 @@ func decodeThink(raw json.RawMessage) (string, *bool, error) {
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
-		return "", nil, invalid("think", `think must be true, false or a level such as "high"`)
+		return "", nil, wire.Invalid("think", `think must be true, false or a level such as "high"`)
 	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	yes, no := true, false
@@ -144,7 +97,7 @@ func decodeThink(raw json.RawMessage) (string, *bool, error) {
 		// Ollama documents the first four; the others are the backend's own names.
 		return s, &yes, nil
 	}
-	return "", nil, invalid("think",
+	return "", nil, wire.Invalid("think",
 		`think %q is not a level; use "low", "medium", "high" or "max"`, s)
 }
 
@@ -152,21 +105,21 @@ func decodeThink(raw json.RawMessage) (string, *bool, error) {
 // that follows it (named "response", as the backend wants a name).
 func decodeFormat(raw json.RawMessage) (*canon.TextFormat, error) {
 	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
+	if wire.Absent(raw) {
 		return nil, nil
 	}
 	switch raw[0] {
 	case '{':
 		var schema bytes.Buffer
 		if err := json.Compact(&schema, raw); err != nil {
-			return nil, invalid("format", "format is not a valid JSON schema")
+			return nil, wire.Invalid("format", "format is not a valid JSON schema")
 		}
 		return &canon.TextFormat{Type: "json_schema", Name: "response",
 			Schema: schema.Bytes()}, nil
 	case '"':
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
-			return nil, invalid("format", "format is not a valid JSON string")
+			return nil, wire.Invalid("format", "format is not a valid JSON string")
 		}
 		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "":
@@ -174,16 +127,17 @@ func decodeFormat(raw json.RawMessage) (*canon.TextFormat, error) {
 		case "json":
 			return &canon.TextFormat{Type: "json_object"}, nil
 		}
-		return nil, invalid("format", `format %q is not supported; use "json" or a JSON schema`, s)
+		return nil, wire.Invalid("format",
+			`format %q is not supported; use "json" or a JSON schema`, s)
 	}
-	return nil, invalid("format", `format must be "json" or a JSON schema object`)
+	return nil, wire.Invalid("format", `format must be "json" or a JSON schema object`)
 }
 
 // keepAlive reads "keep_alive": a number of seconds or a duration string ("5m", "0", "-1").
 // Negative means forever and is returned as -1. ok is false when the value is absent or
 // unreadable; lagp keeps nothing loaded, so the value only matters for the unload request.
 func keepAlive(raw json.RawMessage) (d time.Duration, ok bool) {
-	if isNull(raw) {
+	if wire.Absent(raw) {
 		return 0, false
 	}
 	var n float64
@@ -224,7 +178,7 @@ func imageParts(images []string, param string) ([]canon.Part, error) {
 	for j, img := range images {
 		url, err := canon.ImageDataURL(img)
 		if err != nil {
-			return nil, invalid(fmt.Sprintf("%s[%d]", param, j),
+			return nil, wire.Invalid(fmt.Sprintf("%s[%d]", param, j),
 				"%s[%d]: %v (lagp accepts PNG, JPEG, WebP and GIF as base64)", param, j, err)
 		}
 		parts = append(parts, canon.ImagePart(url))

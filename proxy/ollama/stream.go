@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // NewChatStream returns the encoder that writes a chat turn to w as Ollama NDJSON: one compact
@@ -218,7 +219,7 @@ func GenerateControl(meta Meta, opts GenerateOptions) []byte {
 	}
 	b := appendHeader(make([]byte, 0, 128), meta.model(opts.Model), meta.now())
 	b = append(b, `,"response":"","done":true,"done_reason":`...)
-	b = appendString(b, reason)
+	b = wire.AppendString(b, reason)
 	return append(b, "}\n"...)
 }
 
@@ -233,7 +234,7 @@ func resultCalls(res *canon.Result) []toolCall {
 // appendHeader starts a line: {"model":…,"created_at":….
 func appendHeader(b []byte, model string, now time.Time) []byte {
 	b = append(b, `{"model":`...)
-	b = appendString(b, model)
+	b = wire.AppendString(b, model)
 	return appendTime(b, "created_at", now)
 }
 
@@ -242,10 +243,10 @@ func appendHeader(b []byte, model string, now time.Time) []byte {
 func appendMessage(b []byte, content, thinking string, calls []toolCall, ids bool,
 	scratch *bytes.Buffer) []byte {
 	b = append(b, `,"message":{"role":"assistant","content":`...)
-	b = appendString(b, content)
+	b = wire.AppendString(b, content)
 	if thinking != "" {
 		b = appendKey(b, "thinking")
-		b = appendString(b, thinking)
+		b = wire.AppendString(b, thinking)
 	}
 	if len(calls) > 0 {
 		b = appendKey(b, "tool_calls")
@@ -267,13 +268,13 @@ func appendToolCall(b []byte, c toolCall, ids bool, scratch *bytes.Buffer) []byt
 	b = append(b, '{')
 	if ids && c.id != "" {
 		b = append(b, `"id":`...)
-		b = appendString(b, c.id)
+		b = wire.AppendString(b, c.id)
 		b = append(b, ',')
 	}
 	b = append(b, `"function":{"index":`...)
 	b = strconv.AppendInt(b, int64(c.index), 10)
 	b = appendKey(b, "name")
-	b = appendString(b, c.name)
+	b = wire.AppendString(b, c.name)
 	b = appendKey(b, "arguments")
 	b = appendArguments(b, c.args, scratch)
 	return append(b, '}', '}')
@@ -282,10 +283,10 @@ func appendToolCall(b []byte, c toolCall, ids bool, scratch *bytes.Buffer) []byt
 // appendGenerate appends the generate members: "response" always, "thinking" when set.
 func appendGenerate(b []byte, response, thinking string) []byte {
 	b = appendKey(b, "response")
-	b = appendString(b, response)
+	b = wire.AppendString(b, response)
 	if thinking != "" {
 		b = appendKey(b, "thinking")
-		b = appendString(b, thinking)
+		b = wire.AppendString(b, thinking)
 	}
 	return b
 }
@@ -298,7 +299,7 @@ func appendDone(b []byte, finish string, generate bool) []byte {
 		reason = "length"
 	}
 	b = append(b, `,"done":true,"done_reason":`...)
-	b = appendString(b, reason)
+	b = wire.AppendString(b, reason)
 	if generate {
 		b = append(b, `,"context":[]`...)
 	}
