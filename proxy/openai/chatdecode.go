@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // chatRequest holds the members of a Chat Completions body that lagp uses. Everything else
@@ -43,10 +44,10 @@ type streamOptions struct {
 // or not found for an unknown model.
 func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, error) {
 	var req chatRequest
-	if err := decodeBody(body, &req); err != nil {
+	if err := wire.DecodeBody(body, &req); err != nil {
 		return nil, ChatOptions{}, err
 	}
-	if absent(req.Messages) && !absent(req.Input) {
+	if wire.Absent(req.Messages) && !wire.Absent(req.Input) {
 		return decodeCursorChat(body, models)
 	}
 	opts := ChatOptions{Stream: req.Stream, Model: req.Model}
@@ -54,7 +55,7 @@ func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, e
 		opts.IncludeUsage = req.StreamOptions.IncludeUsage
 	}
 	if req.N != nil && *req.N != 1 {
-		return nil, opts, invalid("n", "n must be 1: lagp returns one choice per request")
+		return nil, opts, wire.Invalid("n", "n must be 1: lagp returns one choice per request")
 	}
 	d := &canon.Draft{}
 	if err := resolve(d, req.Model, models); err != nil {
@@ -105,7 +106,7 @@ func (req *chatRequest) fillTools(d *canon.Draft) error {
 	d.Tools = append(tools, legacy...)
 	choice := req.ToolChoice
 	param := "tool_choice"
-	if absent(choice) && !absent(req.FunctionCall) {
+	if wire.Absent(choice) && !wire.Absent(req.FunctionCall) {
 		choice, param = legacyChoice(req.FunctionCall), "function_call"
 	}
 	d.ToolChoice, err = toolChoice(choice, param)
@@ -167,15 +168,15 @@ type legacyCall struct{ id, name string }
 
 // chatMessages maps the messages to instructions and input items (B4, B6).
 func chatMessages(d *canon.Draft, raw json.RawMessage) error {
-	if absent(raw) {
-		return invalid("messages", "messages is required")
+	if wire.Absent(raw) {
+		return wire.Invalid("messages", "messages is required")
 	}
 	var msgs []json.RawMessage
-	if err := decodePart(raw, &msgs, "messages"); err != nil {
+	if err := wire.DecodePart(raw, &msgs, "messages"); err != nil {
 		return err
 	}
 	if len(msgs) == 0 {
-		return invalid("messages", "messages must contain at least one message")
+		return wire.Invalid("messages", "messages must contain at least one message")
 	}
 	h := &history{names: map[string]string{}, custom: map[string]bool{}}
 	for i, m := range msgs {
@@ -188,10 +189,10 @@ func chatMessages(d *canon.Draft, raw json.RawMessage) error {
 
 func (h *history) message(d *canon.Draft, raw json.RawMessage, param string) error {
 	if jsonKind(raw) != '{' {
-		return invalid(param, "%s must be an object", param)
+		return wire.Invalid(param, "%s must be an object", param)
 	}
 	var m chatMessage
-	if err := decodePart(raw, &m, param); err != nil {
+	if err := wire.DecodePart(raw, &m, param); err != nil {
 		return err
 	}
 	switch m.Role {
@@ -211,9 +212,9 @@ func (h *history) message(d *canon.Draft, raw json.RawMessage, param string) err
 	case "function":
 		return h.functionResult(d, m, param)
 	case "":
-		return invalid(param+".role", "%s.role is required", param)
+		return wire.Invalid(param+".role", "%s.role is required", param)
 	}
-	return invalid(param+".role", `%s.role %q is not one of "system", "developer", "user", `+
+	return wire.Invalid(param+".role", `%s.role %q is not one of "system", "developer", "user", `+
 		`"assistant", "tool" or "function"`, param, m.Role)
 }
 
@@ -258,7 +259,7 @@ func (h *history) assistant(d *canon.Draft, m chatMessage, param string) error {
 
 func (h *history) toolCall(tc chatToolCall, param string) (canon.Item, error) {
 	if strings.TrimSpace(tc.ID) == "" {
-		return canon.Item{}, invalid(param+".id", "%s.id is required", param)
+		return canon.Item{}, wire.Invalid(param+".id", "%s.id is required", param)
 	}
 	if tc.Type == "custom" && tc.Custom != nil {
 		h.custom[tc.ID] = true
@@ -268,7 +269,7 @@ func (h *history) toolCall(tc chatToolCall, param string) (canon.Item, error) {
 		return canon.Item{Type: "custom_tool_call", Raw: raw}, nil
 	}
 	if tc.Function == nil || strings.TrimSpace(tc.Function.Name) == "" {
-		return canon.Item{}, invalid(param+".function.name", "%s.function.name is required",
+		return canon.Item{}, wire.Invalid(param+".function.name", "%s.function.name is required",
 			param)
 	}
 	args, err := argumentsText(tc.Function.Arguments, param+".function.arguments")
@@ -284,7 +285,7 @@ func (h *history) toolCall(tc chatToolCall, param string) (canon.Item, error) {
 // result is later paired with it by order and name.
 func (h *history) legacyCall(fc chatFunction, param string) (canon.Item, error) {
 	if strings.TrimSpace(fc.Name) == "" {
-		return canon.Item{}, invalid(param+".name", "%s.name is required", param)
+		return canon.Item{}, wire.Invalid(param+".name", "%s.name is required", param)
 	}
 	args, err := argumentsText(fc.Arguments, param+".arguments")
 	if err != nil {
@@ -302,7 +303,7 @@ func (h *history) legacyCall(fc chatFunction, param string) (canon.Item, error) 
 // from the call so that an orphaned result can still name its tool.
 func (h *history) toolResult(d *canon.Draft, m chatMessage, param string) error {
 	if strings.TrimSpace(m.ToolCallID) == "" {
-		return invalid(param+".tool_call_id", "%s.tool_call_id is required", param)
+		return wire.Invalid(param+".tool_call_id", "%s.tool_call_id is required", param)
 	}
 	text, err := plainText(m.Content, param+".content")
 	if err != nil {
@@ -365,19 +366,19 @@ func contentParts(raw json.RawMessage, textType, param string) ([]canon.Part, er
 		return nil, nil
 	case '"':
 		var s string
-		if err := decodePart(raw, &s, param); err != nil {
+		if err := wire.DecodePart(raw, &s, param); err != nil {
 			return nil, err
 		}
 		return []canon.Part{{Type: textType, Text: s}}, nil
 	case '[':
 		return partList(raw, textType, param)
 	}
-	return nil, invalid(param, "%s must be a string or an array of content parts", param)
+	return nil, wire.Invalid(param, "%s must be a string or an array of content parts", param)
 }
 
 func partList(raw json.RawMessage, textType, param string) ([]canon.Part, error) {
 	var parts []chatPart
-	if err := decodePart(raw, &parts, param); err != nil {
+	if err := wire.DecodePart(raw, &parts, param); err != nil {
 		return nil, err
 	}
 	out := make([]canon.Part, 0, len(parts))
@@ -400,15 +401,16 @@ func chatContentPart(p chatPart, textType, param string) (canon.Part, error) {
 		return canon.Part{Type: textType, Text: p.Refusal}, nil
 	case "image_url":
 		if textType != canon.PartInputText {
-			return canon.Part{}, invalid(param, "%s: only user messages may carry images", param)
+			return canon.Part{}, wire.Invalid(param, "%s: only user messages may carry images",
+				param)
 		}
 		return chatImage(p.ImageURL, param+".image_url")
 	case "input_audio", "file", "input_file":
-		return canon.Part{}, invalid(param+".type",
+		return canon.Part{}, wire.Invalid(param+".type",
 			"%s: %s content is not supported; ChatGPT's Codex backend takes only text and "+
 				"images", param, p.Type)
 	}
-	return canon.Part{}, invalid(param+".type", "%s.type %q is not supported", param, p.Type)
+	return canon.Part{}, wire.Invalid(param+".type", "%s.type %q is not supported", param, p.Type)
 }
 
 // chatImage reads image_url as a string or as {url, detail}.
@@ -419,15 +421,15 @@ func chatImage(raw json.RawMessage, param string) (canon.Part, error) {
 	}
 	switch jsonKind(raw) {
 	case '"':
-		if err := decodePart(raw, &img.URL, param); err != nil {
+		if err := wire.DecodePart(raw, &img.URL, param); err != nil {
 			return canon.Part{}, err
 		}
 	case '{':
-		if err := decodePart(raw, &img, param); err != nil {
+		if err := wire.DecodePart(raw, &img, param); err != nil {
 			return canon.Part{}, err
 		}
 	default:
-		return canon.Part{}, invalid(param, "%s must be a URL or {\"url\": …}", param)
+		return canon.Part{}, wire.Invalid(param, "%s must be a URL or {\"url\": …}", param)
 	}
 	return imagePart(img.URL, img.Detail, param)
 }
@@ -442,7 +444,7 @@ func plainText(raw json.RawMessage, param string) (string, error) {
 	texts := make([]string, 0, len(parts))
 	for _, p := range parts {
 		if p.Type == canon.PartInputImage {
-			return "", invalid(param, "%s must be text: images are not supported here", param)
+			return "", wire.Invalid(param, "%s must be text: images are not supported here", param)
 		}
 		texts = append(texts, p.Text)
 	}

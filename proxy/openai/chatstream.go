@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // chatStream writes Chat Completions chunks. Every chunk shares one prefix (id, object, created,
@@ -44,13 +45,13 @@ func NewChatStream(w io.Writer, meta Meta, opts ChatOptions) canon.Encoder {
 // chunkBase appends `data: {"id":…,"object":…,"created":…,"model":…` to b.
 func chunkBase(b []byte, meta Meta, object string) []byte {
 	b = append(b, `data: {"id":`...)
-	b = appendString(b, meta.ID)
+	b = wire.AppendString(b, meta.ID)
 	b = append(b, `,"object":`...)
-	b = appendString(b, object)
+	b = wire.AppendString(b, object)
 	b = append(b, `,"created":`...)
 	b = strconv.AppendInt(b, meta.Created.Unix(), 10)
 	b = append(b, `,"model":`...)
-	return appendString(b, meta.Model)
+	return wire.AppendString(b, meta.Model)
 }
 
 // Delta writes the chunks for d.
@@ -119,7 +120,7 @@ func (s *chatStream) chunk(b []byte, delta string) []byte {
 func (s *chatStream) textChunk(b []byte, open, text string) []byte {
 	b = append(b, s.head...)
 	b = append(b, open...)
-	b = appendString(b, text)
+	b = wire.AppendString(b, text)
 	b = append(b, '}')
 	return append(b, s.tail...)
 }
@@ -130,9 +131,9 @@ func (s *chatStream) reasoningChunk(b []byte, text string) []byte {
 	}
 	b = append(b, s.head...)
 	b = append(b, `{"reasoning_content":`...)
-	b = appendString(b, text)
+	b = wire.AppendString(b, text)
 	b = append(b, `,"reasoning":`...)
-	b = appendString(b, text)
+	b = wire.AppendString(b, text)
 	b = append(b, '}')
 	return append(b, s.tail...)
 }
@@ -143,9 +144,9 @@ func (s *chatStream) toolCallChunk(b []byte, d canon.Delta) []byte {
 	b = append(b, `{"tool_calls":[{"index":`...)
 	b = strconv.AppendInt(b, int64(d.ToolIndex), 10)
 	b = append(b, `,"id":`...)
-	b = appendString(b, d.CallID)
+	b = wire.AppendString(b, d.CallID)
 	b = append(b, `,"type":"function","function":{"name":`...)
-	b = appendString(b, d.Name)
+	b = wire.AppendString(b, d.Name)
 	b = append(b, `,"arguments":""}}]}`...)
 	return append(b, s.tail...)
 }
@@ -156,7 +157,7 @@ func (s *chatStream) toolArgsChunk(b []byte, d canon.Delta) []byte {
 	b = append(b, `{"tool_calls":[{"index":`...)
 	b = strconv.AppendInt(b, int64(d.ToolIndex), 10)
 	b = append(b, `,"function":{"arguments":`...)
-	b = appendString(b, d.Text)
+	b = wire.AppendString(b, d.Text)
 	b = append(b, `}}]}`...)
 	return append(b, s.tail...)
 }
@@ -166,7 +167,7 @@ func (s *chatStream) finish(b []byte, d canon.Delta) []byte {
 	s.closed = true
 	b = append(b, s.head...)
 	b = append(b, `{},"logprobs":null,"finish_reason":`...)
-	b = appendString(b, finishReason(d.Finish))
+	b = wire.AppendString(b, finishReason(d.Finish))
 	b = append(b, "}]"...)
 	if s.opts.IncludeUsage {
 		b = append(b, `,"usage":null}`...)

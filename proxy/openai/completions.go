@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // CompletionOptions are the output choices a legacy /v1/completions request made.
@@ -33,7 +34,7 @@ type completionRequest struct {
 // the account's models are chat models, which offer neither.
 func DecodeCompletion(body []byte, models canon.Catalog) (*canon.Draft, CompletionOptions, error) {
 	var req completionRequest
-	if err := decodeBody(body, &req); err != nil {
+	if err := wire.DecodeBody(body, &req); err != nil {
 		return nil, CompletionOptions{}, err
 	}
 	opts := CompletionOptions{Stream: req.Stream, Model: req.Model}
@@ -59,12 +60,12 @@ func DecodeCompletion(body []byte, models canon.Catalog) (*canon.Draft, Completi
 func (req *completionRequest) supported() error {
 	switch {
 	case req.Suffix != nil && *req.Suffix != "":
-		return invalid("suffix", "suffix is not supported: ChatGPT's models are chat models "+
+		return wire.Invalid("suffix", "suffix is not supported: ChatGPT's models are chat models "+
 			"without fill-in-the-middle")
 	case req.Echo:
-		return invalid("echo", "echo is not supported")
+		return wire.Invalid("echo", "echo is not supported")
 	case req.N != nil && *req.N != 1:
-		return invalid("n", "n must be 1: lagp returns one choice per request")
+		return wire.Invalid("n", "n must be 1: lagp returns one choice per request")
 	}
 	return nil
 }
@@ -74,27 +75,27 @@ func promptText(raw json.RawMessage) (string, error) {
 	var s string
 	switch jsonKind(raw) {
 	case 0, 'n':
-		return "", invalid("prompt", "prompt is required")
+		return "", wire.Invalid("prompt", "prompt is required")
 	case '"':
-		err := decodePart(raw, &s, "prompt")
+		err := wire.DecodePart(raw, &s, "prompt")
 		return s, err
 	case '[':
 	default:
-		return "", invalid("prompt", "prompt must be a string or a list of strings")
+		return "", wire.Invalid("prompt", "prompt must be a string or a list of strings")
 	}
 	var list []json.RawMessage
-	if err := decodePart(raw, &list, "prompt"); err != nil {
+	if err := wire.DecodePart(raw, &list, "prompt"); err != nil {
 		return "", err
 	}
 	switch {
 	case len(list) == 0:
-		return "", invalid("prompt", "prompt must not be empty")
+		return "", wire.Invalid("prompt", "prompt must not be empty")
 	case len(list) > 1:
-		return "", invalid("prompt", "only one prompt per request is supported")
+		return "", wire.Invalid("prompt", "only one prompt per request is supported")
 	case jsonKind(list[0]) != '"':
-		return "", invalid("prompt", "prompt must be text: token arrays are not supported")
+		return "", wire.Invalid("prompt", "prompt must be text: token arrays are not supported")
 	}
-	err := decodePart(list[0], &s, "prompt[0]")
+	err := wire.DecodePart(list[0], &s, "prompt[0]")
 	return s, err
 }
 
@@ -146,12 +147,12 @@ func (s *completionStream) Delta(d canon.Delta) error {
 func (s *completionStream) chunk(b []byte, text, finish string) []byte {
 	b = append(b, s.base...)
 	b = append(b, `,"choices":[{"text":`...)
-	b = appendString(b, text)
+	b = wire.AppendString(b, text)
 	b = append(b, `,"index":0,"logprobs":null,"finish_reason":`...)
 	if finish == "" {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, finish)
+		b = wire.AppendString(b, finish)
 	}
 	b = append(b, "}]"...)
 	if s.opts.IncludeUsage {

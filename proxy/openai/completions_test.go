@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire/wiretest"
 	"github.com/openai/openai-go/v3"
 )
 
@@ -69,7 +70,7 @@ func TestDecodeCompletion_Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := DecodeCompletion([]byte(tt.body), testModels)
-			wantError(t, err, tt.kind, tt.param, tt.msg)
+			wiretest.WantError(t, err, tt.kind, tt.param, tt.msg)
 		})
 	}
 }

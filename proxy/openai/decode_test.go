@@ -2,12 +2,12 @@ package openai
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire/wiretest"
 )
 
 // built runs a draft through canon's shared rules and returns the backend body as a map.
@@ -36,19 +36,6 @@ func subset(t *testing.T, got map[string]any, want string) {
 		if diff := cmp.Diff(v, got[k]); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", k, diff)
 		}
-	}
-}
-
-// wantError checks that err is a *canon.Error of kind with param, whose message holds msg.
-func wantError(t *testing.T, err error, kind canon.Kind, param, msg string) {
-	t.Helper()
-	var e *canon.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not a *canon.Error", err, err)
-	}
-	if e.Kind != kind || e.Param != param || !strings.Contains(e.Message, msg) {
-		t.Errorf("got kind %d param %q message %q; want kind %d param %q message with %q",
-			e.Kind, e.Param, e.Message, kind, param, msg)
 	}
 }
 
@@ -321,11 +308,13 @@ func TestDecodeChat_Errors(t *testing.T) {
 		msg   string
 	}{
 		{"empty body", ``, canon.KindInvalidRequest, "", "invalid JSON"},
-		{"malformed", `{"model":"gpt-5.4","messages":[{"role":"user","content":"sk-secret"`,
+		{"cut short", `{"model":"gpt-5.4","messages":[{"role":"user","content":"sk-secret"`,
+			canon.KindInvalidRequest, "", "invalid JSON: the request body ends early"},
+		{"malformed", `{"model":"gpt-5.4","messages":[{"role":"user","content":sk-secret}]}`,
 			canon.KindInvalidRequest, "", "invalid JSON: syntax error at byte"},
 		{"not an object", `[1,2]`, canon.KindInvalidRequest, "", "must be a JSON object"},
-		{"wrong type", `{"model":"gpt-5.4","stream":"yes","messages":` + user + `}`,
-			canon.KindInvalidRequest, "stream", "stream must be a boolean"},
+		{"wrong type", `{"model":"gpt-5.4","stream":"sk-secret","messages":` + user + `}`,
+			canon.KindInvalidRequest, "stream", "stream must be a boolean, not a string"},
 		{"no messages nor input", `{"model":"gpt-5.4"}`, canon.KindInvalidRequest,
 			"messages", "messages is required"},
 		{"empty messages", `{"model":"gpt-5.4","messages":[]}`, canon.KindInvalidRequest,
@@ -376,7 +365,7 @@ func TestDecodeChat_Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := DecodeChat([]byte(tt.body), testModels)
-			wantError(t, err, tt.kind, tt.param, tt.msg)
+			wiretest.WantError(t, err, tt.kind, tt.param, tt.msg)
 			if err != nil && strings.Contains(err.Error(), "sk-secret") {
 				t.Errorf("error message repeats body content: %v", err)
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // ResponsesOptions are the output choices a /v1/responses request made.
@@ -49,7 +50,7 @@ func DecodeResponses(body []byte, models canon.Catalog) (*canon.Draft, Responses
 
 func decodeResponses(body []byte, models canon.Catalog) (*canon.Draft, ResponsesOptions, error) {
 	var req responsesRequest
-	if err := decodeBody(body, &req); err != nil {
+	if err := wire.DecodeBody(body, &req); err != nil {
 		return nil, ResponsesOptions{}, err
 	}
 	opts := ResponsesOptions{Stream: req.Stream, Model: req.Model}
@@ -75,14 +76,14 @@ func decodeResponses(body []byte, models canon.Catalog) (*canon.Draft, Responses
 // clients that know it resend the full input, and tells everyone else what to do.
 func (req *responsesRequest) stateless() error {
 	if req.PreviousResponseID != "" {
-		e := invalid("previous_response_id",
+		e := wire.Invalid("previous_response_id",
 			"previous_response_id is not supported: lagp keeps no responses; send the full "+
 				"conversation in input")
 		e.Code = "previous_response_not_found"
 		return e
 	}
-	if !absent(req.Conversation) {
-		return invalid("conversation",
+	if !wire.Absent(req.Conversation) {
+		return wire.Invalid("conversation",
 			"conversation is not supported: lagp keeps no conversations; send the full "+
 				"conversation in input")
 	}
@@ -125,23 +126,23 @@ func instructionsText(d *canon.Draft, raw json.RawMessage) error {
 		return nil
 	case '"':
 		var s string
-		if err := decodePart(raw, &s, "instructions"); err != nil {
+		if err := wire.DecodePart(raw, &s, "instructions"); err != nil {
 			return err
 		}
 		d.Instructions = append(d.Instructions, s)
 		return nil
 	}
-	return invalid("instructions", "instructions must be a string")
+	return wire.Invalid("instructions", "instructions must be a string")
 }
 
 // responsesInput maps input, a string or a list of items.
 func responsesInput(d *canon.Draft, raw json.RawMessage) error {
 	switch jsonKind(raw) {
 	case 0, 'n':
-		return invalid("input", "input is required")
+		return wire.Invalid("input", "input is required")
 	case '"':
 		var s string
-		if err := decodePart(raw, &s, "input"); err != nil {
+		if err := wire.DecodePart(raw, &s, "input"); err != nil {
 			return err
 		}
 		d.Input = append(d.Input, canon.Item{Type: canon.ItemMessage, Role: "user",
@@ -149,10 +150,10 @@ func responsesInput(d *canon.Draft, raw json.RawMessage) error {
 		return nil
 	case '[':
 	default:
-		return invalid("input", "input must be a string or an array of items")
+		return wire.Invalid("input", "input must be a string or an array of items")
 	}
 	var items []json.RawMessage
-	if err := decodePart(raw, &items, "input"); err != nil {
+	if err := wire.DecodePart(raw, &items, "input"); err != nil {
 		return err
 	}
 	names := map[string]string{}
@@ -180,10 +181,10 @@ type itemDef struct {
 // inputItem maps one item. names records each call's tool name for its result.
 func inputItem(d *canon.Draft, raw json.RawMessage, names map[string]string, p string) error {
 	if jsonKind(raw) != '{' {
-		return invalid(p, "%s must be an object", p)
+		return wire.Invalid(p, "%s must be an object", p)
 	}
 	var it itemDef
-	if err := decodePart(raw, &it, p); err != nil {
+	if err := wire.DecodePart(raw, &it, p); err != nil {
 		return err
 	}
 	switch it.Type {
@@ -201,7 +202,7 @@ func inputItem(d *canon.Draft, raw json.RawMessage, names map[string]string, p s
 	}
 	stripped, err := canon.StripID(raw)
 	if err != nil {
-		return invalid(p, "%s is not a valid item", p)
+		return wire.Invalid(p, "%s is not a valid item", p)
 	}
 	d.Input = append(d.Input, canon.Item{Type: it.Type, Raw: compact(stripped)})
 	return nil
@@ -231,18 +232,18 @@ func inputMessage(d *canon.Draft, it itemDef, p string) error {
 			Content: parts})
 		return nil
 	case "":
-		return invalid(p+".role", "%s.role is required", p)
+		return wire.Invalid(p+".role", "%s.role is required", p)
 	}
-	return invalid(p+".role", `%s.role %q is not one of "user", "assistant", "system" or `+
+	return wire.Invalid(p+".role", `%s.role %q is not one of "user", "assistant", "system" or `+
 		`"developer"`, p, it.Role)
 }
 
 func functionCallItem(d *canon.Draft, it itemDef, names map[string]string, p string) error {
 	if strings.TrimSpace(it.CallID) == "" {
-		return invalid(p+".call_id", "%s.call_id is required", p)
+		return wire.Invalid(p+".call_id", "%s.call_id is required", p)
 	}
 	if strings.TrimSpace(it.Name) == "" {
-		return invalid(p+".name", "%s.name is required", p)
+		return wire.Invalid(p+".name", "%s.name is required", p)
 	}
 	args, err := argumentsText(it.Arguments, p+".arguments")
 	if err != nil {
@@ -257,7 +258,7 @@ func functionCallItem(d *canon.Draft, it itemDef, names map[string]string, p str
 // functionOutputItem keeps the output as sent: a JSON string or an array of parts.
 func functionOutputItem(d *canon.Draft, it itemDef, names map[string]string, p string) error {
 	if strings.TrimSpace(it.CallID) == "" {
-		return invalid(p+".call_id", "%s.call_id is required", p)
+		return wire.Invalid(p+".call_id", "%s.call_id is required", p)
 	}
 	out := it.Output
 	switch jsonKind(out) {
@@ -266,7 +267,7 @@ func functionOutputItem(d *canon.Draft, it itemDef, names map[string]string, p s
 	case '"', '[':
 		out = compact(out)
 	default:
-		return invalid(p+".output", "%s.output must be a string or an array of parts", p)
+		return wire.Invalid(p+".output", "%s.output must be a string or an array of parts", p)
 	}
 	d.Input = append(d.Input, canon.Item{Type: canon.ItemFunctionCallOutput,
 		CallID: it.CallID, Name: names[it.CallID], Output: out})
@@ -304,16 +305,16 @@ func itemParts(raw json.RawMessage, textType, p string) ([]canon.Part, error) {
 		return nil, nil
 	case '"':
 		var s string
-		if err := decodePart(raw, &s, p); err != nil {
+		if err := wire.DecodePart(raw, &s, p); err != nil {
 			return nil, err
 		}
 		return []canon.Part{{Type: textType, Text: s}}, nil
 	case '[':
 	default:
-		return nil, invalid(p, "%s must be a string or an array of content parts", p)
+		return nil, wire.Invalid(p, "%s must be a string or an array of content parts", p)
 	}
 	var parts []partDef
-	if err := decodePart(raw, &parts, p); err != nil {
+	if err := wire.DecodePart(raw, &parts, p); err != nil {
 		return nil, err
 	}
 	out := make([]canon.Part, 0, len(parts))
@@ -335,24 +336,24 @@ func itemPart(part partDef, textType, p string) (canon.Part, error) {
 		return canon.Part{Type: textType, Text: part.Refusal}, nil
 	case "input_image":
 		if textType != canon.PartInputText {
-			return canon.Part{}, invalid(p, "%s: only user messages may carry images", p)
+			return canon.Part{}, wire.Invalid(p, "%s: only user messages may carry images", p)
 		}
 		return itemImage(part, p)
 	case "input_file", "input_audio":
-		return canon.Part{}, invalid(p+".type", "%s: %s content is not supported; ChatGPT's "+
+		return canon.Part{}, wire.Invalid(p+".type", "%s: %s content is not supported; ChatGPT's "+
 			"Codex backend takes only text and images", p, part.Type)
 	}
-	return canon.Part{}, invalid(p+".type", "%s.type %q is not supported", p, part.Type)
+	return canon.Part{}, wire.Invalid(p+".type", "%s.type %q is not supported", p, part.Type)
 }
 
 // itemImage reads image_url as the API's string, or as Chat's {url} for lenience.
 func itemImage(part partDef, p string) (canon.Part, error) {
-	if absent(part.ImageURL) {
+	if wire.Absent(part.ImageURL) {
 		if part.FileID != "" {
-			return canon.Part{}, invalid(p+".file_id",
+			return canon.Part{}, wire.Invalid(p+".file_id",
 				"%s: file_id images are not supported; send image_url", p)
 		}
-		return canon.Part{}, invalid(p+".image_url", "%s.image_url is required", p)
+		return canon.Part{}, wire.Invalid(p+".image_url", "%s.image_url is required", p)
 	}
 	img, err := chatImage(part.ImageURL, p+".image_url")
 	if err != nil {
@@ -374,7 +375,7 @@ func itemText(raw json.RawMessage, p string) (string, error) {
 	texts := make([]string, 0, len(parts))
 	for _, part := range parts {
 		if part.Type == canon.PartInputImage {
-			return "", invalid(p, "%s must be text: images are not supported here", p)
+			return "", wire.Invalid(p, "%s must be text: images are not supported here", p)
 		}
 		texts = append(texts, part.Text)
 	}

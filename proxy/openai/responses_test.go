@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire/wiretest"
 )
 
 func TestDecodeResponses_Mapping(t *testing.T) {
@@ -165,7 +166,7 @@ func TestDecodeResponses_Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := DecodeResponses([]byte(tt.body), testModels)
-			wantError(t, err, tt.kind, tt.param, tt.msg)
+			wiretest.WantError(t, err, tt.kind, tt.param, tt.msg)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // ResponsesStream forwards the backend's events to a Responses API client. The backend already
@@ -290,7 +291,7 @@ func patchEvent(ev []byte, model string, output []json.RawMessage) ([]byte, erro
 func patchObject(resp []byte, model string, output []json.RawMessage) ([]byte, error) {
 	repl := map[string]json.RawMessage{}
 	if model != "" {
-		repl["model"] = appendString(nil, model)
+		repl["model"] = wire.AppendString(nil, model)
 	}
 	if output != nil && emptyArray(member(resp, "output")) {
 		b, err := json.Marshal(output)
@@ -307,7 +308,7 @@ func patchObject(resp []byte, model string, output []json.RawMessage) ([]byte, e
 
 func emptyArray(raw json.RawMessage) bool {
 	var items []json.RawMessage
-	return absent(raw) || (json.Unmarshal(raw, &items) == nil && len(items) == 0)
+	return wire.Absent(raw) || (json.Unmarshal(raw, &items) == nil && len(items) == 0)
 }
 
 // replaceMembers returns the JSON object obj with the members in repl replaced, keeping the
@@ -352,7 +353,7 @@ func appendMember(out []byte, key string, val json.RawMessage) []byte {
 	if len(out) > 1 {
 		out = append(out, ',')
 	}
-	out = appendString(out, key)
+	out = wire.AppendString(out, key)
 	out = append(out, ':')
 	return append(out, compact(val)...)
 }

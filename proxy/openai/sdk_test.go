@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lagp/lagp/proxy/wire"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 )
@@ -149,7 +150,7 @@ func TestChatStream_OpenAIGoSeesMidStreamError(t *testing.T) {
 // TestWriteError_OpenAIGo checks that the SDK decodes every field of an error body.
 func TestWriteError_OpenAIGo(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, invalid("n", "n must be 1"))
+		WriteError(w, wire.Invalid("n", "n must be 1"))
 	}))
 	defer srv.Close()
 	client := openai.NewClient(option.WithBaseURL(srv.URL+"/v1"), option.WithAPIKey("x"),

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire"
 )
 
 // emptySchema is sent for a function tool that declares no parameters: the backend expects a
@@ -42,10 +43,10 @@ func decodeTools(raws []json.RawMessage, param string) ([]canon.Tool, error) {
 
 func decodeTool(raw json.RawMessage, param string) (canon.Tool, error) {
 	if jsonKind(raw) != '{' {
-		return canon.Tool{}, invalid(param, "%s must be an object", param)
+		return canon.Tool{}, wire.Invalid(param, "%s must be an object", param)
 	}
 	var def toolDef
-	if err := decodePart(raw, &def, param); err != nil {
+	if err := wire.DecodePart(raw, &def, param); err != nil {
 		return canon.Tool{}, err
 	}
 	switch {
@@ -54,7 +55,7 @@ func decodeTool(raw json.RawMessage, param string) (canon.Tool, error) {
 	case def.Type == "custom" && jsonKind(def.Custom) == '{':
 		return customTool(def.Custom, param)
 	case def.Type == "":
-		return canon.Tool{}, invalid(param+".type", "%s.type is required", param)
+		return canon.Tool{}, wire.Invalid(param+".type", "%s.type is required", param)
 	}
 	return canon.Tool{Type: def.Type, Raw: compact(raw)}, nil
 }
@@ -65,13 +66,13 @@ func functionTool(def toolDef, param string) (canon.Tool, error) {
 		def, param = *def.Function, param+".function"
 	}
 	if strings.TrimSpace(def.Name) == "" {
-		return canon.Tool{}, invalid(param+".name", "%s.name is required", param)
+		return canon.Tool{}, wire.Invalid(param+".name", "%s.name is required", param)
 	}
 	t := canon.Tool{Type: "function", Name: def.Name, Description: def.Description,
 		Parameters: emptySchema, Strict: def.Strict}
-	if !absent(def.Parameters) {
+	if !wire.Absent(def.Parameters) {
 		if jsonKind(def.Parameters) != '{' {
-			return canon.Tool{}, invalid(param+".parameters",
+			return canon.Tool{}, wire.Invalid(param+".parameters",
 				"%s.parameters must be a JSON schema object", param)
 		}
 		t.Parameters = compact(def.Parameters)
@@ -83,13 +84,13 @@ func functionTool(def toolDef, param string) (canon.Tool, error) {
 // {"type":"custom","name":…,…} of the Responses API.
 func customTool(inner json.RawMessage, param string) (canon.Tool, error) {
 	var m map[string]json.RawMessage
-	if err := decodePart(inner, &m, param+".custom"); err != nil {
+	if err := wire.DecodePart(inner, &m, param+".custom"); err != nil {
 		return canon.Tool{}, err
 	}
 	m["type"] = json.RawMessage(`"custom"`)
 	b, err := json.Marshal(m)
 	if err != nil {
-		return canon.Tool{}, invalid(param, "%s is not valid JSON", param)
+		return canon.Tool{}, wire.Invalid(param, "%s is not valid JSON", param)
 	}
 	var name struct {
 		Name string `json:"name"`
@@ -104,7 +105,7 @@ func legacyFunctions(raws []json.RawMessage) ([]canon.Tool, error) {
 	for i, raw := range raws {
 		p := fmt.Sprintf("functions[%d]", i)
 		var def toolDef
-		if err := decodePart(raw, &def, p); err != nil {
+		if err := wire.DecodePart(raw, &def, p); err != nil {
 			return nil, err
 		}
 		t, err := functionTool(def, p)
@@ -146,16 +147,16 @@ func toolChoice(raw json.RawMessage, param string) (json.RawMessage, error) {
 		case "auto", "none", "required":
 			return quoteJSON(s), nil
 		}
-		return nil, invalid(param, `%s must be "auto", "none", "required" or an object`, param)
+		return nil, wire.Invalid(param, `%s must be "auto", "none", "required" or an object`, param)
 	case '{':
 		return choiceObject(raw, param)
 	}
-	return nil, invalid(param, "%s must be a string or an object", param)
+	return nil, wire.Invalid(param, "%s must be a string or an object", param)
 }
 
 func choiceObject(raw json.RawMessage, param string) (json.RawMessage, error) {
 	var c choiceDef
-	if err := decodePart(raw, &c, param); err != nil {
+	if err := wire.DecodePart(raw, &c, param); err != nil {
 		return nil, err
 	}
 	switch c.Type {
@@ -168,7 +169,7 @@ func choiceObject(raw json.RawMessage, param string) (json.RawMessage, error) {
 			name = c.Custom.Name
 		}
 		if name == "" {
-			return nil, invalid(param, "%s names no tool", param)
+			return nil, wire.Invalid(param, "%s names no tool", param)
 		}
 		b, _ := json.Marshal(struct {
 			Type string `json:"type"`
@@ -185,7 +186,7 @@ func choiceObject(raw json.RawMessage, param string) (json.RawMessage, error) {
 		}
 		return quoteJSON("auto"), nil
 	case "":
-		return nil, invalid(param+".type", "%s.type is required", param)
+		return nil, wire.Invalid(param+".type", "%s.type is required", param)
 	}
 	return compact(raw), nil
 }
@@ -199,7 +200,7 @@ func withoutTools(choice json.RawMessage, tools []canon.Tool) json.RawMessage {
 	return choice
 }
 
-func quoteJSON(s string) json.RawMessage { return appendString(nil, s) }
+func quoteJSON(s string) json.RawMessage { return wire.AppendString(nil, s) }
 
 // formatDef holds a structured-output format in its Chat form (schema under "json_schema") or
 // its Responses form (flat).
@@ -215,11 +216,11 @@ type formatDef struct {
 // textFormat maps response_format (Chat) or text.format (Responses) to the backend's text.format
 // (B13). "text" means no format.
 func textFormat(raw json.RawMessage, param string) (*canon.TextFormat, error) {
-	if absent(raw) {
+	if wire.Absent(raw) {
 		return nil, nil
 	}
 	var f formatDef
-	if err := decodePart(raw, &f, param); err != nil {
+	if err := wire.DecodePart(raw, &f, param); err != nil {
 		return nil, err
 	}
 	switch f.Type {
@@ -230,7 +231,7 @@ func textFormat(raw json.RawMessage, param string) (*canon.TextFormat, error) {
 	case "json_schema":
 		return schemaFormat(f, param)
 	}
-	return nil, invalid(param+".type",
+	return nil, wire.Invalid(param+".type",
 		`%s.type must be "text", "json_object" or "json_schema"`, param)
 }
 
@@ -239,7 +240,7 @@ func schemaFormat(f formatDef, param string) (*canon.TextFormat, error) {
 		f, param = *f.JSONSchema, param+".json_schema"
 	}
 	if jsonKind(f.Schema) != '{' {
-		return nil, invalid(param+".schema", "%s.schema must be a JSON schema object", param)
+		return nil, wire.Invalid(param+".schema", "%s.schema must be a JSON schema object", param)
 	}
 	name := f.Name
 	if name == "" {
