@@ -14,7 +14,13 @@ import (
 // socket /run/user/$UID/bus present — and a display (DISPLAY or WAYLAND_DISPLAY). Deciding
 // before any D-Bus call matters: without a bus address the D-Bus library would launch a
 // private bus nobody watches (or, lacking dbus-launch, deadlock the program).
+//
+// A build without the tray (macOS without cgo) never has one: it answers false with
+// [ErrNoTray]'s text, so main runs headless and says why.
 func HasDesktop() (bool, string) {
+	if !trayBuilt {
+		return false, ErrNoTray.Error()
+	}
 	return hasDesktop(runtime.GOOS, os.Getenv, fileExists, os.Getuid())
 }
 

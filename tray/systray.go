@@ -14,6 +14,9 @@ import (
 	"github.com/lagp/lagp/assets"
 )
 
+// trayBuilt tells [HasDesktop] that this build has the tray.
+const trayBuilt = true
+
 // Run shows the tray and returns when the user chooses Quit or ctx ends. It must be called on
 // the main goroutine (macOS runs the UI there). The server should already listen; if it does
 // not, the tray binds it where the settings say. The caller shuts the server down afterwards.
