@@ -83,6 +83,13 @@ func TestDecodeChat_Mapping(t *testing.T) {
 				"image_url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="}]}]}`,
 		},
 		{
+			name: "responses-style image part",
+			body: `{"model":"gpt-5.4","messages":[{"role":"user","content":[
+				{"type":"input_image","image_url":"https://x/a.png","detail":"high"}]}]}`,
+			want: `{"input":[{"type":"message","role":"user","content":[{"type":"input_image",
+				"image_url":"https://x/a.png","detail":"high"}]}]}`,
+		},
+		{
 			name: "tool history with null content",
 			body: `{"model":"gpt-5.4","messages":[{"role":"user","content":"Weather?"},
 				{"role":"assistant","content":null,"reasoning_content":"think",
@@ -347,6 +354,12 @@ func TestDecodeChat_Errors(t *testing.T) {
 		{"bad image url", `{"model":"gpt-5.4","messages":[{"role":"user","content":[
 			{"type":"image_url","image_url":{"url":"file:///etc/passwd"}}]}]}`,
 			canon.KindInvalidRequest, "messages[0].content[0].image_url", "data: URL"},
+		{"image without url", `{"model":"gpt-5.4","messages":[{"role":"user","content":[
+			{"type":"image_url"}]}]}`, canon.KindInvalidRequest,
+			"messages[0].content[0].image_url", "is required"},
+		{"image url a number", `{"model":"gpt-5.4","messages":[{"role":"user","content":[
+			{"type":"image_url","image_url":7}]}]}`, canon.KindInvalidRequest,
+			"messages[0].content[0].image_url", "must be a URL"},
 		{"image in system", `{"model":"gpt-5.4","messages":[{"role":"system","content":[
 			{"type":"image_url","image_url":"https://x/a.png"}]}]}`,
 			canon.KindInvalidRequest, "messages[0].content", "must be text"},

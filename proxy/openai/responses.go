@@ -213,7 +213,7 @@ func inputItem(d *canon.Draft, raw json.RawMessage, names map[string]string, p s
 func inputMessage(d *canon.Draft, it itemDef, p string) error {
 	switch it.Role {
 	case "system", "developer":
-		text, err := itemText(it.Content, p+".content")
+		text, err := plainText(it.Content, p+".content")
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func inputMessage(d *canon.Draft, it itemDef, p string) error {
 		if it.Role == "assistant" {
 			textType = canon.PartOutputText
 		}
-		parts, err := itemParts(it.Content, textType, p+".content")
+		parts, err := contentParts(it.Content, textType, p+".content")
 		if err != nil {
 			return err
 		}
@@ -286,98 +286,4 @@ func reasoningItem(d *canon.Draft, it itemDef) {
 	}
 	d.Input = append(d.Input, canon.Item{Type: canon.ItemReasoning, Summary: summary,
 		EncryptedContent: it.EncryptedContent})
-}
-
-// partDef is one content part of a Responses message.
-type partDef struct {
-	Type     string          `json:"type"`
-	Text     string          `json:"text"`
-	Refusal  string          `json:"refusal"`
-	ImageURL json.RawMessage `json:"image_url"`
-	FileID   string          `json:"file_id"`
-	Detail   string          `json:"detail"`
-}
-
-// itemParts maps a message content, a string or a list of parts, to parts of textType.
-func itemParts(raw json.RawMessage, textType, p string) ([]canon.Part, error) {
-	switch jsonKind(raw) {
-	case 0, 'n':
-		return nil, nil
-	case '"':
-		var s string
-		if err := wire.DecodePart(raw, &s, p); err != nil {
-			return nil, err
-		}
-		return []canon.Part{{Type: textType, Text: s}}, nil
-	case '[':
-	default:
-		return nil, wire.Invalid(p, "%s must be a string or an array of content parts", p)
-	}
-	var parts []partDef
-	if err := wire.DecodePart(raw, &parts, p); err != nil {
-		return nil, err
-	}
-	out := make([]canon.Part, 0, len(parts))
-	for i, part := range parts {
-		cp, err := itemPart(part, textType, fmt.Sprintf("%s[%d]", p, i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cp)
-	}
-	return out, nil
-}
-
-func itemPart(part partDef, textType, p string) (canon.Part, error) {
-	switch part.Type {
-	case "input_text", "output_text", "text":
-		return canon.Part{Type: textType, Text: part.Text}, nil
-	case "refusal":
-		return canon.Part{Type: textType, Text: part.Refusal}, nil
-	case "input_image":
-		if textType != canon.PartInputText {
-			return canon.Part{}, wire.Invalid(p, "%s: only user messages may carry images", p)
-		}
-		return itemImage(part, p)
-	case "input_file", "input_audio":
-		return canon.Part{}, wire.Invalid(p+".type", "%s: %s content is not supported; ChatGPT's "+
-			"Codex backend takes only text and images", p, part.Type)
-	}
-	return canon.Part{}, wire.Invalid(p+".type", "%s.type %q is not supported", p, part.Type)
-}
-
-// itemImage reads image_url as the API's string, or as Chat's {url} for lenience.
-func itemImage(part partDef, p string) (canon.Part, error) {
-	if wire.Absent(part.ImageURL) {
-		if part.FileID != "" {
-			return canon.Part{}, wire.Invalid(p+".file_id",
-				"%s: file_id images are not supported; send image_url", p)
-		}
-		return canon.Part{}, wire.Invalid(p+".image_url", "%s.image_url is required", p)
-	}
-	img, err := chatImage(part.ImageURL, p+".image_url")
-	if err != nil {
-		return canon.Part{}, err
-	}
-	if img.Detail == "" {
-		img.Detail = part.Detail
-	}
-	return img, nil
-}
-
-// itemText reads a system or developer content, which must be text; parts are joined by a
-// newline.
-func itemText(raw json.RawMessage, p string) (string, error) {
-	parts, err := itemParts(raw, canon.PartInputText, p)
-	if err != nil {
-		return "", err
-	}
-	texts := make([]string, 0, len(parts))
-	for _, part := range parts {
-		if part.Type == canon.PartInputImage {
-			return "", wire.Invalid(p, "%s must be text: images are not supported here", p)
-		}
-		texts = append(texts, part.Text)
-	}
-	return strings.Join(texts, "\n"), nil
 }

@@ -74,6 +74,13 @@ func TestDecodeResponses_Mapping(t *testing.T) {
 				"image_url":"data:image/jpeg;base64,/9j/4AAQ","detail":"high"}]}]}`,
 		},
 		{
+			name: "chat-style image part",
+			body: `{"model":"gpt-5.4","input":[{"role":"user","content":[
+				{"type":"image_url","image_url":{"url":"https://x/a.png","detail":"low"}}]}]}`,
+			want: `{"input":[{"type":"message","role":"user","content":[{"type":"input_image",
+				"image_url":"https://x/a.png","detail":"low"}]}]}`,
+		},
+		{
 			name: "flat tools, hosted tools raw, choice, parallel",
 			body: `{"model":"gpt-5.4","input":"x","tools":[{"type":"function","name":"f",
 				"description":"d","parameters":{"type":"object"},"strict":false},
@@ -142,6 +149,12 @@ func TestDecodeResponses_Errors(t *testing.T) {
 		{"file", `{"model":"gpt-5.4","input":[{"role":"user","content":[{"type":"input_file",
 			"file_id":"f"}]}]}`, canon.KindInvalidRequest, "input[0].content[0].type",
 			"input_file content is not supported"},
+		{"image without url", `{"model":"gpt-5.4","input":[{"role":"user","content":[
+			{"type":"input_image"}]}]}`, canon.KindInvalidRequest,
+			"input[0].content[0].image_url", "is required"},
+		{"chat file part", `{"model":"gpt-5.4","input":[{"role":"user","content":[
+			{"type":"file","file":{"file_id":"f"}}]}]}`, canon.KindInvalidRequest,
+			"input[0].content[0].type", "file content is not supported"},
 		{"image by file id", `{"model":"gpt-5.4","input":[{"role":"user","content":[
 			{"type":"input_image","file_id":"f"}]}]}`, canon.KindInvalidRequest,
 			"input[0].content[0].file_id", "not supported"},
