@@ -188,11 +188,8 @@ func chatMessages(d *canon.Draft, raw json.RawMessage) error {
 }
 
 func (h *history) message(d *canon.Draft, raw json.RawMessage, param string) error {
-	if jsonKind(raw) != '{' {
-		return wire.Invalid(param, "%s must be an object", param)
-	}
 	var m chatMessage
-	if err := wire.DecodePart(raw, &m, param); err != nil {
+	if err := wire.DecodeObject(raw, &m, param); err != nil {
 		return err
 	}
 	switch m.Role {

@@ -180,11 +180,8 @@ type itemDef struct {
 
 // inputItem maps one item. names records each call's tool name for its result.
 func inputItem(d *canon.Draft, raw json.RawMessage, names map[string]string, p string) error {
-	if jsonKind(raw) != '{' {
-		return wire.Invalid(p, "%s must be an object", p)
-	}
 	var it itemDef
-	if err := wire.DecodePart(raw, &it, p); err != nil {
+	if err := wire.DecodeObject(raw, &it, p); err != nil {
 		return err
 	}
 	switch it.Type {

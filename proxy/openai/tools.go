@@ -42,11 +42,8 @@ func decodeTools(raws []json.RawMessage, param string) ([]canon.Tool, error) {
 }
 
 func decodeTool(raw json.RawMessage, param string) (canon.Tool, error) {
-	if jsonKind(raw) != '{' {
-		return canon.Tool{}, wire.Invalid(param, "%s must be an object", param)
-	}
 	var def toolDef
-	if err := wire.DecodePart(raw, &def, param); err != nil {
+	if err := wire.DecodeObject(raw, &def, param); err != nil {
 		return canon.Tool{}, err
 	}
 	switch {

@@ -69,6 +69,17 @@ func DecodePart(raw json.RawMessage, v any, param string) error {
 	return Invalid(param, "%s is not valid JSON", named(param))
 }
 
+// DecodeObject is [DecodePart] for a value that must be a JSON object, such as one message
+// of a list: null, which DecodePart would take as an empty value, and any other type are a 400
+// against param.
+func DecodeObject(raw json.RawMessage, v any, param string) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return Invalid(param, "%s must be an object", named(param))
+	}
+	return DecodePart(raw, v, param)
+}
+
 // named is param as the subject of a message: "the value" when the caller gave no name.
 func named(param string) string {
 	if param == "" {

@@ -133,6 +133,36 @@ func TestDecodePart(t *testing.T) {
 	}
 }
 
+func TestDecodeObject(t *testing.T) {
+	type message struct {
+		Role string `json:"role"`
+	}
+	tests := []struct {
+		name, raw, wantParam, msg string
+	}{
+		{"null", `null`, "messages[1]", "messages[1] must be an object"},
+		{"empty", ``, "messages[1]", "messages[1] must be an object"},
+		{"string", `"sk-secret"`, "messages[1]", "messages[1] must be an object"},
+		{"array", ` [{"role":"user"}]`, "messages[1]", "messages[1] must be an object"},
+		{"member", `{"role":["sk-secret"]}`, "messages[1].role",
+			"messages[1].role must be a string, not an array"},
+		{"cut short", `{"role":"sk-secret"`, "messages[1]", "messages[1] is not valid JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m message
+			err := DecodeObject(json.RawMessage(tt.raw), &m, "messages[1]")
+			wiretest.WantError(t, err, canon.KindInvalidRequest, tt.wantParam, tt.msg)
+			wantNoEcho(t, err, tt.raw)
+		})
+	}
+	var m message
+	if err := DecodeObject(json.RawMessage("\n {\"role\":\"user\"}"), &m, "m"); err != nil ||
+		m.Role != "user" {
+		t.Errorf("DecodeObject = %+v, %v", m, err)
+	}
+}
+
 func TestAbsent(t *testing.T) {
 	tests := []struct {
 		raw  string
@@ -185,8 +215,7 @@ func TestInvalid(t *testing.T) {
 	}
 }
 
-// wantNoEcho fails when err repeats the secret of body, or any JSON string of body longer than
-// a field name could be.
+// wantNoEcho fails when body holds the secret and err repeats it.
 func wantNoEcho(t *testing.T, err error, body string) {
 	t.Helper()
 	if err == nil {
