@@ -57,14 +57,8 @@ func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, e
 	if req.N != nil && *req.N != 1 {
 		return nil, opts, wire.Invalid("n", "n must be 1: lagp returns one choice per request")
 	}
-	d := &canon.Draft{}
-	if err := resolve(d, req.Model, models); err != nil {
-		return nil, opts, err
-	}
-	if err := req.fill(d); err != nil {
-		return nil, opts, err
-	}
-	return d, opts, nil
+	d, err := newDraft(req.Model, models, req.fill)
+	return d, opts, err
 }
 
 // decodeCursorChat answers C11: the body is a Responses request.

@@ -44,17 +44,20 @@ func DecodeCompletion(body []byte, models canon.Catalog) (*canon.Draft, Completi
 	if err := req.supported(); err != nil {
 		return nil, opts, err
 	}
-	d := &canon.Draft{Effort: req.ReasoningEffort}
-	if err := resolve(d, req.Model, models); err != nil {
-		return nil, opts, err
-	}
+	d, err := newDraft(req.Model, models, req.fill)
+	return d, opts, err
+}
+
+// fill maps the prompt to one user message.
+func (req *completionRequest) fill(d *canon.Draft) error {
 	prompt, err := promptText(req.Prompt)
 	if err != nil {
-		return nil, opts, err
+		return err
 	}
+	d.Effort = req.ReasoningEffort
 	d.Input = []canon.Item{{Type: canon.ItemMessage, Role: "user",
 		Content: []canon.Part{{Type: canon.PartInputText, Text: prompt}}}}
-	return d, opts, nil
+	return nil
 }
 
 func (req *completionRequest) supported() error {

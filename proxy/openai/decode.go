@@ -47,14 +47,20 @@ func argumentsText(raw json.RawMessage, param string) (string, error) {
 	return "", wire.Invalid(param, "%s must be a JSON string", param)
 }
 
-// resolve looks the model up and fills the draft's model and suffix effort.
-func resolve(d *canon.Draft, name string, models canon.Catalog) error {
+// newDraft starts a draft for the model called name, the effort in its suffix included, and
+// lets fill map the rest of the body onto it: the last step of each of the three decoders. On
+// error the draft is nil.
+func newDraft(name string, models canon.Catalog,
+	fill func(*canon.Draft) error) (*canon.Draft, error) {
 	m, mn, err := canon.ResolveModel(name, models)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d.Model, d.SuffixEffort = m, mn.Effort
-	return nil
+	d := &canon.Draft{Model: m, SuffixEffort: mn.Effort}
+	if err := fill(d); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // imagePart turns an image URL into an input_image part. The backend takes data: URLs and

@@ -60,14 +60,8 @@ func decodeResponses(body []byte, models canon.Catalog) (*canon.Draft, Responses
 	if err := req.stateless(); err != nil {
 		return nil, opts, err
 	}
-	d := &canon.Draft{}
-	if err := resolve(d, req.Model, models); err != nil {
-		return nil, opts, err
-	}
-	if err := req.fill(d); err != nil {
-		return nil, opts, err
-	}
-	return d, opts, nil
+	d, err := newDraft(req.Model, models, req.fill)
+	return d, opts, err
 }
 
 // stateless refuses references to server-side state. The backend keeps none (store:false), so
