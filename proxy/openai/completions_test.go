@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
-	"github.com/lagp/lagp/proxy/wire/wiretest"
 	"github.com/openai/openai-go/v3"
 )
 
@@ -44,35 +43,25 @@ func TestDecodeCompletion(t *testing.T) {
 }
 
 func TestDecodeCompletion_Errors(t *testing.T) {
-	tests := []struct {
-		name, body, param, msg string
-		kind                   canon.Kind
-	}{
-		{"suffix", `{"model":"gpt-5.4","prompt":"a","suffix":"b"}`, "suffix",
-			"not supported", canon.KindInvalidRequest},
-		{"echo", `{"model":"gpt-5.4","prompt":"a","echo":true}`, "echo", "not supported",
-			canon.KindInvalidRequest},
-		{"n", `{"model":"gpt-5.4","prompt":"a","n":3}`, "n", "must be 1",
-			canon.KindInvalidRequest},
-		{"no prompt", `{"model":"gpt-5.4"}`, "prompt", "required", canon.KindInvalidRequest},
-		{"two prompts", `{"model":"gpt-5.4","prompt":["a","b"]}`, "prompt", "one prompt",
-			canon.KindInvalidRequest},
-		{"empty list", `{"model":"gpt-5.4","prompt":[]}`, "prompt", "empty",
-			canon.KindInvalidRequest},
-		{"tokens", `{"model":"gpt-5.4","prompt":[[1,2]]}`, "prompt", "token arrays",
-			canon.KindInvalidRequest},
-		{"number", `{"model":"gpt-5.4","prompt":1}`, "prompt", "string or a list",
-			canon.KindInvalidRequest},
-		{"model", `{"model":"davinci","prompt":"a"}`, "model", "not found",
-			canon.KindNotFound},
-		{"json", `{"model":`, "", "invalid JSON", canon.KindInvalidRequest},
+	const bad = canon.KindInvalidRequest
+	tests := []errorCase{
+		{"suffix", `{"model":"gpt-5.4","prompt":"a","suffix":"b"}`, bad, "suffix",
+			"not supported"},
+		{"echo", `{"model":"gpt-5.4","prompt":"a","echo":true}`, bad, "echo", "not supported"},
+		{"n", `{"model":"gpt-5.4","prompt":"a","n":3}`, bad, "n", "must be 1"},
+		{"no prompt", `{"model":"gpt-5.4"}`, bad, "prompt", "required"},
+		{"two prompts", `{"model":"gpt-5.4","prompt":["a","b"]}`, bad, "prompt", "one prompt"},
+		{"empty list", `{"model":"gpt-5.4","prompt":[]}`, bad, "prompt", "empty"},
+		{"tokens", `{"model":"gpt-5.4","prompt":[[1,2]]}`, bad, "prompt", "token arrays"},
+		{"number", `{"model":"gpt-5.4","prompt":1}`, bad, "prompt", "string or a list"},
+		{"model", `{"model":"davinci","prompt":"a"}`, canon.KindNotFound, "model", "not found"},
+		{"json", `{"model":`, bad, "", "invalid JSON"},
+		{"prompt list of objects", `{"model":"gpt-5.4","prompt":[{"sk-secret":1}]}`, bad,
+			"prompt", "token arrays"},
+		{"stream a number", `{"model":"gpt-5.4","prompt":"sk-secret","stream":7}`, bad,
+			"stream", "stream must be a boolean, not a number"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := DecodeCompletion([]byte(tt.body), testModels)
-			wiretest.WantError(t, err, tt.kind, tt.param, tt.msg)
-		})
-	}
+	checkErrors(t, completionDraft, tests)
 }
 
 func TestCompletionStream_Fixtures(t *testing.T) {

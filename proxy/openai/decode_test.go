@@ -2,12 +2,10 @@ package openai
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
-	"github.com/lagp/lagp/proxy/wire/wiretest"
 )
 
 // built runs a draft through canon's shared rules and returns the backend body as a map.
@@ -40,11 +38,7 @@ func subset(t *testing.T, got map[string]any, want string) {
 }
 
 func TestDecodeChat_Mapping(t *testing.T) {
-	tests := []struct {
-		name string
-		body string
-		want string // members of the backend request to check
-	}{
+	tests := []mappingCase{
 		{
 			name: "system and developer become instructions",
 			body: `{"model":"gpt-5.4","messages":[{"role":"system","content":"Be brief."},
@@ -240,15 +234,7 @@ func TestDecodeChat_Mapping(t *testing.T) {
 			want: `{"text":null,"prompt_cache_key":"conv-1","store":false}`,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d, _, err := DecodeChat([]byte(tt.body), testModels)
-			if err != nil {
-				t.Fatal(err)
-			}
-			subset(t, built(t, d), tt.want)
-		})
-	}
+	checkMappings(t, chatDraft, tests)
 }
 
 func TestDecodeChat_Options(t *testing.T) {
@@ -307,13 +293,7 @@ func TestDecodeChat_CursorBody(t *testing.T) {
 
 func TestDecodeChat_Errors(t *testing.T) {
 	const user = `[{"role":"user","content":"x"}]`
-	tests := []struct {
-		name  string
-		body  string
-		kind  canon.Kind
-		param string
-		msg   string
-	}{
+	tests := []errorCase{
 		{"empty body", ``, canon.KindInvalidRequest, "", "invalid JSON"},
 		{"cut short", `{"model":"gpt-5.4","messages":[{"role":"user","content":"sk-secret"`,
 			canon.KindInvalidRequest, "", "invalid JSON: the request body ends early"},
@@ -375,13 +355,5 @@ func TestDecodeChat_Errors(t *testing.T) {
 			"messages":` + user + `}`, canon.KindInvalidRequest, "response_format.type",
 			"must be"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := DecodeChat([]byte(tt.body), testModels)
-			wiretest.WantError(t, err, tt.kind, tt.param, tt.msg)
-			if err != nil && strings.Contains(err.Error(), "sk-secret") {
-				t.Errorf("error message repeats body content: %v", err)
-			}
-		})
-	}
+	checkErrors(t, chatDraft, tests)
 }

@@ -6,11 +6,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
+	"github.com/lagp/lagp/proxy/wire/wiretest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -122,5 +124,70 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+// The three decoders with their options dropped, so that table runners can take any of them.
+
+func chatDraft(body []byte) (*canon.Draft, error) {
+	d, _, err := DecodeChat(body, testModels)
+	return d, err
+}
+
+func responsesDraft(body []byte) (*canon.Draft, error) {
+	d, _, err := DecodeResponses(body, testModels)
+	return d, err
+}
+
+func completionDraft(body []byte) (*canon.Draft, error) {
+	d, _, err := DecodeCompletion(body, testModels)
+	return d, err
+}
+
+// mappingCase is a body and the members of the backend request it must build.
+type mappingCase struct {
+	name string
+	body string
+	want string // members of the backend request to check, as a JSON object
+}
+
+// checkMappings decodes each body with decode and checks the request canon builds from it.
+func checkMappings(t *testing.T, decode func([]byte) (*canon.Draft, error), tests []mappingCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := decode([]byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			subset(t, built(t, d), tt.want)
+		})
+	}
+}
+
+// errorCase is a body a decoder must refuse, and the error it must give.
+type errorCase struct {
+	name  string
+	body  string
+	kind  canon.Kind
+	param string
+	msg   string // part of the message
+}
+
+// checkErrors decodes each body with decode and checks its error. A body may hold "sk-secret",
+// standing for content a client pasted: no error may repeat it.
+func checkErrors(t *testing.T, decode func([]byte) (*canon.Draft, error), tests []errorCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := decode([]byte(tt.body))
+			if d != nil {
+				t.Errorf("draft %+v along with the error", d)
+			}
+			wiretest.WantError(t, err, tt.kind, tt.param, tt.msg)
+			if err != nil && strings.Contains(err.Error(), "sk-secret") {
+				t.Errorf("error message repeats body content: %v", err)
+			}
+		})
 	}
 }

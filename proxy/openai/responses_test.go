@@ -5,15 +5,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
-	"github.com/lagp/lagp/proxy/wire/wiretest"
 )
 
 func TestDecodeResponses_Mapping(t *testing.T) {
-	tests := []struct {
-		name string
-		body string
-		want string
-	}{
+	tests := []mappingCase{
 		{
 			name: "string input",
 			body: `{"model":"gpt-5.4","input":"Hello"}`,
@@ -108,15 +103,7 @@ func TestDecodeResponses_Mapping(t *testing.T) {
 				"schema":{"type":"object"},"strict":true}},"prompt_cache_key":"k1"}`,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d, _, err := DecodeResponses([]byte(tt.body), testModels)
-			if err != nil {
-				t.Fatal(err)
-			}
-			subset(t, built(t, d), tt.want)
-		})
-	}
+	checkMappings(t, responsesDraft, tests)
 }
 
 func TestDecodeResponses_Options(t *testing.T) {
@@ -132,13 +119,7 @@ func TestDecodeResponses_Options(t *testing.T) {
 }
 
 func TestDecodeResponses_Errors(t *testing.T) {
-	tests := []struct {
-		name  string
-		body  string
-		kind  canon.Kind
-		param string
-		msg   string
-	}{
+	tests := []errorCase{
 		{"previous response", `{"model":"gpt-5.4","input":"x","previous_response_id":"r"}`,
 			canon.KindInvalidRequest, "previous_response_id", "send the full conversation"},
 		{"conversation", `{"model":"gpt-5.4","input":"x","conversation":"conv_1"}`,
@@ -176,12 +157,7 @@ func TestDecodeResponses_Errors(t *testing.T) {
 		{"item not an object", `{"model":"gpt-5.4","input":["x"]}`, canon.KindInvalidRequest,
 			"input[0]", "must be an object"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := DecodeResponses([]byte(tt.body), testModels)
-			wiretest.WantError(t, err, tt.kind, tt.param, tt.msg)
-		})
-	}
+	checkErrors(t, responsesDraft, tests)
 }
 
 func TestDecodeResponses_PreviousResponseCode(t *testing.T) {
