@@ -81,19 +81,11 @@ func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, e
 	}
 	opts := ChatOptions{Stream: req.Stream == nil || *req.Stream, Model: req.Model,
 		ToolCallIDs: true}
-	m, mn, err := LookupModel(req.Model, models)
-	if err != nil {
-		return nil, opts, err
-	}
-	effort, think, err := decodeThink(req.Think)
+	d, think, err := newDraft(req.Model, req.Think, req.Format, models)
 	if err != nil {
 		return nil, opts, err
 	}
 	opts.Think = think
-	d := &canon.Draft{Model: m, Effort: effort, SuffixEffort: mn.Effort}
-	if d.Format, err = decodeFormat(req.Format); err != nil {
-		return nil, opts, err
-	}
 	if d.Tools, err = decodeTools(req.Tools); err != nil {
 		return nil, opts, err
 	}

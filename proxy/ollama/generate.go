@@ -53,23 +53,15 @@ func DecodeGenerate(body []byte, models canon.Catalog) (*canon.Draft, GenerateOp
 		return nil, GenerateOptions{}, err
 	}
 	opts := GenerateOptions{Stream: req.Stream == nil || *req.Stream, Model: req.Model}
-	m, mn, err := LookupModel(req.Model, models)
-	if err != nil {
-		return nil, opts, err
-	}
-	if req.Suffix != "" {
-		return nil, opts, &canon.Error{Kind: canon.KindInvalidRequest, Param: "suffix",
-			Code:    "unsupported_parameter",
-			Message: "suffix (fill-in-the-middle completion) is not supported by ChatGPT models"}
-	}
-	effort, think, err := decodeThink(req.Think)
+	d, think, err := newDraft(req.Model, req.Think, req.Format, models)
 	if err != nil {
 		return nil, opts, err
 	}
 	opts.Think = think
-	d := &canon.Draft{Model: m, Effort: effort, SuffixEffort: mn.Effort}
-	if d.Format, err = decodeFormat(req.Format); err != nil {
-		return nil, opts, err
+	if req.Suffix != "" {
+		return nil, opts, &canon.Error{Kind: canon.KindInvalidRequest, Param: "suffix",
+			Code:    "unsupported_parameter",
+			Message: "suffix (fill-in-the-middle completion) is not supported by ChatGPT models"}
 	}
 	if req.System != "" {
 		d.Instructions = []string{req.System}

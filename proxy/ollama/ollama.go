@@ -66,6 +66,26 @@ func LookupModel(name string, models canon.Catalog) (canon.Model, canon.ModelNam
 	return m, mn, err
 }
 
+// newDraft starts the draft of an /api/chat or /api/generate request from what both read
+// alike: the model (an unknown one is a 404), "think" and "format". It also returns the think
+// switch for the options.
+func newDraft(name string, think, format json.RawMessage,
+	models canon.Catalog) (*canon.Draft, *bool, error) {
+	m, mn, err := LookupModel(name, models)
+	if err != nil {
+		return nil, nil, err
+	}
+	effort, on, err := decodeThink(think)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &canon.Draft{Model: m, Effort: effort, SuffixEffort: mn.Effort}
+	if d.Format, err = decodeFormat(format); err != nil {
+		return nil, nil, err
+	}
+	return d, on, nil
+}
+
 // decodeThink maps "think" (B10): true asks for the model's default effort, false for the lowest
 // effort with the thinking output hidden, a level string for that level. It returns the effort
 // for [canon.Draft.Effort] and whether thinking was asked for (nil when unset).
