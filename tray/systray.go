@@ -50,6 +50,9 @@ func Run(ctx context.Context, d Deps) error {
 			a.loop(ctx)
 		}()
 		go keepRegistered(ctx, a.log, a.event)
+		// systray runs onReady while it exports the item; an icon or tooltip set in between
+		// is stored but never published. Publish them again once the export is surely done.
+		time.AfterFunc(time.Second, func() { a.update(r.reapply) })
 	}
 	stop := context.AfterFunc(ctx, systray.Quit)
 	defer stop()
@@ -70,10 +73,17 @@ type trayRenderer struct {
 	enqueue func(Click)
 	log     *slog.Logger
 
-	shape string              // shape of the rendered menu
-	items []*systray.MenuItem // rendered items, in tree order, visible ones only
-	icon  assets.Icon
-	drawn bool
+	shape   string              // shape of the rendered menu
+	items   []*systray.MenuItem // rendered items, in tree order, visible ones only
+	icon    assets.Icon
+	tooltip string
+	drawn   bool
+}
+
+// reapply publishes the current icon and tooltip again.
+func (r *trayRenderer) reapply() {
+	systray.SetTemplateIcon(assets.TrayTemplate(r.icon), assets.Tray(r.icon))
+	systray.SetTooltip(r.tooltip)
 }
 
 // Render implements [renderer].
@@ -83,6 +93,7 @@ func (r *trayRenderer) Render(m Menu) {
 		r.icon = m.Icon
 	}
 	systray.SetTooltip(m.Tooltip)
+	r.tooltip = m.Tooltip
 	shape := menuShape(m.Items)
 	if r.drawn && shape == r.shape {
 		r.update(visible(m.Items))
