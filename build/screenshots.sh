@@ -4,7 +4,8 @@
 # Runs everything on a virtual display: Xvfb, an xfce4-panel whose systray plugin is a
 # StatusNotifierItem host, and lagp signed in to a demo account served by a fake backend
 # (build/demo), so the menu shows an account, models and usage lines. Nothing touches the
-# network, the user's settings or the user's session bus.
+# network, the user's settings or the user's session bus; for the last pictures lagp is
+# exposed on the local network for a few seconds, behind an API key.
 #
 # Needs: go, Xvfb, xfce4-panel, xfconf, xfce4-notifyd, dbus-x11 (dbus-run-session),
 # imagemagick (import, convert), xdotool, x11-utils (xdpyinfo). On Debian 12:
@@ -133,7 +134,7 @@ inner() {
 	lagp=$!
 	# The usage lines appear once lagp has polled the limits the backend reported.
 	wait_for menu_shows "5-hour limit" || die "lagp's menu never showed usage"
-	wait_for icon_position || die "the lagp icon was not painted"
+	wait_for icon_position || { cp "$work/strip.png" "$LAGP_OUT/strip-debug.png"; die "the lagp icon was not painted"; }
 	set -- $(icon_position)
 	x=$(($1 + 6)) y=$(($2 + 6))
 
@@ -154,6 +155,23 @@ inner() {
 	xdotool key --delay 80 Escape Escape
 	import -window root -crop 800x32+0+0 +repage "$LAGP_OUT/panel.png"
 	log "wrote $LAGP_OUT/panel.png"
+
+	# Expose on local network (the fifth enabled item): the icon turns blue and
+	# xfce4-notifyd shows the LAN address. lagp listens on all interfaces for these few
+	# seconds, behind the API key it creates.
+	xdotool mousemove "$x" "$y" click 1
+	sleep 1.2
+	xdotool key --delay 80 Down Down Down Down Down Return
+	wait_for menu_shows "Listening on http://[0-9.]*:" || die "exposure did not take effect"
+	xdotool mousemove 100 400 # away from the icon, so no tooltip covers the bubble
+	sleep 1.5
+	shot notification.png
+	convert "$LAGP_OUT/notification.png" -crop 800x160+0+0 +repage "$LAGP_OUT/notification.png"
+	sleep 5 # the bubble expires after 5 s and would cover the menu
+	xdotool mousemove "$x" "$y" click 1
+	sleep 1.2
+	shot menu-exposed.png
+	xdotool key Escape
 }
 
 if [ "$inner" = 1 ]; then
