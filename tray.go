@@ -36,7 +36,9 @@ func (a *app) runTray(ctx context.Context) error {
 		Events:   events,
 	})
 	if err != nil {
-		a.log.Warn("tray stopped", "error", err)
+		// The proxy still works without an icon: keep serving until lagp is stopped.
+		a.log.Warn("tray stopped, serving headless", "error", err)
+		<-ctx.Done()
 	}
 	return a.shutdown()
 }
