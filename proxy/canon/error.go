@@ -36,6 +36,7 @@ type Error struct {
 	Err error
 }
 
+// Error returns the message and, for logs, the underlying cause.
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("%s: %v", e.Message, e.Err)
