@@ -18,14 +18,23 @@ var ErrKeyringTimeout = errors.New("os keyring did not answer in time")
 type systemKeyring struct{}
 
 func (systemKeyring) Get(service, user string) (string, error) {
+	if noSessionBus() {
+		return "", errNoSessionBus
+	}
 	return keyring.Get(service, user)
 }
 
 func (systemKeyring) Set(service, user, secret string) error {
+	if noSessionBus() {
+		return errNoSessionBus
+	}
 	return keyring.Set(service, user, secret)
 }
 
 func (systemKeyring) Delete(service, user string) error {
+	if noSessionBus() {
+		return errNoSessionBus
+	}
 	return keyring.Delete(service, user)
 }
 

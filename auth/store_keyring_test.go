@@ -392,6 +392,8 @@ func TestStoresNeverReadCodexAuth(t *testing.T) {
 // TestSystemKeyringAdapter runs the keyring store over go-keyring itself, with go-keyring's
 // in-memory mock as provider. The mock is global and not concurrency-safe: no t.Parallel.
 func TestSystemKeyringAdapter(t *testing.T) {
+	// The mock needs no bus; an address only gets past lagp's no-session-bus guard.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
 	keyring.MockInit()
 	home := t.TempDir()
 	s, _ := coreOpen(t, StoreKeyring, home, nil, 0)
