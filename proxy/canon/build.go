@@ -92,13 +92,19 @@ func joinInstructions(parts []string) string {
 }
 
 // tidyInput applies the item hygiene of B5 and B12: no empty assistant messages, tool results
-// without a matching call become user messages, shortened tool names, and remembered reasoning
-// re-inserted before the calls it led to.
+// without a matching call become user messages, calls without a result get one, shortened tool
+// names, and remembered reasoning re-inserted before the calls it led to.
 func tidyInput(in []Item, names ToolNames, mem *ReasoningMemory) []Item {
 	out := make([]Item, 0, len(in))
 	calls := map[string]bool{}
+	answered := answeredCalls(in)
 	inserted := map[string]bool{}
+	var unanswered []string // calls of the current run of calls that no result follows
 	for _, it := range in {
+		if it.Type != ItemFunctionCall {
+			out = appendNoResults(out, unanswered)
+			unanswered = unanswered[:0]
+		}
 		switch {
 		case it.Type == ItemMessage && it.Role == "assistant" && emptyParts(it.Content):
 			continue
@@ -106,10 +112,37 @@ func tidyInput(in []Item, names ToolNames, mem *ReasoningMemory) []Item {
 			calls[it.CallID] = true
 			it.Name = names.Short(it.Name)
 			out = withReasoning(out, it.CallID, mem, inserted)
+			if !answered[it.CallID] {
+				unanswered = append(unanswered, it.CallID)
+			}
 		case it.Type == ItemFunctionCallOutput && !calls[it.CallID]:
 			it = orphanOutput(it)
 		}
 		out = append(out, it)
+	}
+	return appendNoResults(out, unanswered)
+}
+
+// answeredCalls returns the call ids that have a result in the input.
+func answeredCalls(in []Item) map[string]bool {
+	ids := map[string]bool{}
+	for _, it := range in {
+		if it.Type == ItemFunctionCallOutput {
+			ids[it.CallID] = true
+		}
+	}
+	return ids
+}
+
+// noResult is the result lagp sends for a tool call whose result the client left out (a
+// cancelled call, a client that dropped it): the backend expects a result for every call, as
+// the Codex CLI sends one for calls it aborted.
+const noResult = "No result: the tool call did not complete."
+
+func appendNoResults(out []Item, callIDs []string) []Item {
+	for _, id := range callIDs {
+		out = append(out, Item{Type: ItemFunctionCallOutput, CallID: id,
+			Output: TextOutput(noResult)})
 	}
 	return out
 }

@@ -270,3 +270,26 @@ func TestParseModelName(t *testing.T) {
 type fakeCatalog map[string]Model
 
 func (c fakeCatalog) Lookup(id string) (Model, bool) { m, ok := c[id]; return m, ok }
+
+func TestBuildCallsWithoutResultGetOne(t *testing.T) {
+	call := func(id string) Item {
+		return Item{Type: ItemFunctionCall, Name: "f", Arguments: "{}", CallID: id}
+	}
+	result := func(id string) Item {
+		return Item{Type: ItemFunctionCallOutput, CallID: id, Output: TextOutput("ok")}
+	}
+	d := Draft{Model: plain, Input: []Item{
+		userText("go"), call("a"), call("b"), result("b"), userText("again"), call("c"),
+	}}
+	req, _ := d.Build(nil)
+	var got []string
+	for _, it := range req.Input {
+		got = append(got, it.Type+":"+it.CallID+":"+outputText(it.Output))
+	}
+	want := []string{"message::", "function_call:a:", "function_call:b:",
+		"function_call_output:a:" + noResult, "function_call_output:b:ok", "message::",
+		"function_call:c:", "function_call_output:c:" + noResult}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("items:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
