@@ -85,3 +85,28 @@ func newBenchHarness(b *testing.B) *harness {
 	h.url = h.srv.URL()
 	return h
 }
+
+// BenchmarkParallelChats sends short non-streaming chats from many goroutines at once, as a
+// busy editor does; ns/op is the time per chat at that concurrency.
+func BenchmarkParallelChats(b *testing.B) {
+	h := newBenchHarness(b)
+	body := `{"model":"gpt-5.4","messages":[{"role":"user","content":"[[F1]] hi"}]}`
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := http.Post(h.url+"/v1/chat/completions", "application/json",
+				strings.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				b.Errorf("status %d", res.StatusCode)
+				return
+			}
+		}
+	})
+}
