@@ -96,6 +96,11 @@ func cmdServe(ctx context.Context, e env, args []string, stdout, stderr io.Write
 	if err := a.listen(ctx); err != nil {
 		return err
 	}
+	// Only the lagp that owns the port keeps the session: a second one must not refresh it.
+	a.auth.Start(ctx)
+	if err := a.auth.Load(ctx); err != nil {
+		return err
+	}
 	a.firstSignIn(ctx, stdout)
 	useTray, why := wantTray(f)
 	go a.followSettings(ctx, !useTray)
@@ -129,7 +134,6 @@ func newApp(ctx context.Context, e env, f serveFlags, stderr io.Writer) (*app, e
 	}
 	a.auth = auth.NewManager(auth.Config{Issuer: e.authURL, Store: store, Logger: a.log,
 		LoginHint: a.loginURL()})
-	a.auth.Start(ctx)
 	a.client = upstream.New(upstream.Config{BaseURL: e.backendURL, Tokens: a.auth,
 		Version: version, Logger: a.log})
 	a.catalog = upstream.NewCatalog(a.client, upstream.CodexVersion)

@@ -52,6 +52,9 @@ func TestOpenAIGoChat(t *testing.T) {
 	if res.Usage.TotalTokens != 17 || res.Usage.PromptTokens != 12 {
 		t.Errorf("usage %+v", res.Usage)
 	}
+	if strings.Contains(in.out.String(), "not signed in") {
+		t.Errorf("a stored sign-in was not seen at start:\n%s", in.out.String())
+	}
 }
 
 // TestOpenAIGoStreamAccumulates runs every streamed fixture through the SDK's accumulator,
