@@ -17,26 +17,5 @@ func Path() (string, error) {
 	return filepath.Join(home, "Library", "LaunchAgents", launchAgentLabel+".plist"), nil
 }
 
-func enable(e Entry) error {
-	p, err := Path()
-	if err != nil {
-		return err
-	}
-	return writeEntry(p, launchAgent(e))
-}
-
-func disable() error {
-	p, err := Path()
-	if err != nil {
-		return err
-	}
-	return removeEntry(p)
-}
-
-func enabled() (bool, error) {
-	p, err := Path()
-	if err != nil {
-		return false, err
-	}
-	return entryExists(p)
-}
+// render is the start-at-login entry in this system's format.
+func render(e Entry) string { return launchAgent(e) }

@@ -22,26 +22,5 @@ func Path() (string, error) {
 	return filepath.Join(dir, "autostart", "lagp.desktop"), nil
 }
 
-func enable(e Entry) error {
-	p, err := Path()
-	if err != nil {
-		return err
-	}
-	return writeEntry(p, desktopEntry(e))
-}
-
-func disable() error {
-	p, err := Path()
-	if err != nil {
-		return err
-	}
-	return removeEntry(p)
-}
-
-func enabled() (bool, error) {
-	p, err := Path()
-	if err != nil {
-		return false, err
-	}
-	return entryExists(p)
-}
+// render is the start-at-login entry in this system's format.
+func render(e Entry) string { return desktopEntry(e) }

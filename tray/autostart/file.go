@@ -55,3 +55,27 @@ func entryExists(path string) (bool, error) {
 	}
 	return true, nil
 }
+
+func enable(e Entry) error {
+	p, err := Path()
+	if err != nil {
+		return err
+	}
+	return writeEntry(p, render(e))
+}
+
+func disable() error {
+	p, err := Path()
+	if err != nil {
+		return err
+	}
+	return removeEntry(p)
+}
+
+func enabled() (bool, error) {
+	p, err := Path()
+	if err != nil {
+		return false, err
+	}
+	return entryExists(p)
+}
