@@ -119,10 +119,21 @@ func loopbackName(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// loopbackRemote reports whether the request came from this machine.
-func loopbackRemote(r *http.Request) bool {
+// fromThisMachine reports whether a person on this machine sent the request: it came over
+// loopback, for a loopback name, and no proxy forwarded it. A tunnel such as cloudflared also
+// connects over loopback, but for its public name and with forwarding headers.
+func fromThisMachine(r *http.Request) bool {
 	ip := net.ParseIP(hostOnly(r.RemoteAddr))
-	return ip != nil && ip.IsLoopback()
+	if ip == nil || !ip.IsLoopback() || !loopbackName(hostOnly(r.Host)) {
+		return false
+	}
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
+		"X-Real-Ip", "Cf-Connecting-Ip", "Cf-Ray"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // hostOnly strips the port from a host:port string, and the brackets from an IPv6 literal.

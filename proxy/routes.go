@@ -111,7 +111,7 @@ func (s *Server) guard(rt route) http.Handler {
 func (s *Server) allowed(p policy, r *http.Request, keyedServer bool) bool {
 	switch p {
 	case local:
-		return loopbackRemote(r)
+		return fromThisMachine(r)
 	case keyed:
 		return !keyedServer || s.access.validKey(r)
 	}

@@ -510,3 +510,27 @@ func TestRebindToBusyPortKeepsOldAddress(t *testing.T) {
 		t.Errorf("old address answers %d", res.StatusCode)
 	}
 }
+
+func TestLocalRoutesRefuseTunnels(t *testing.T) {
+	h := newHarness(t, "k")
+	h.srv.AllowHost("abc.trycloudflare.com")
+	tests := []struct {
+		name    string
+		headers []string
+		status  int
+	}{
+		{"this machine", nil, 200},
+		{"ssh tunnel", []string{"Host: localhost:11434"}, 200},
+		{"public tunnel host", []string{"Host: abc.trycloudflare.com"}, 403},
+		{"forwarded", []string{"X-Forwarded-For: 203.0.113.9"}, 403},
+		{"cloudflare", []string{"Cf-Connecting-Ip: 203.0.113.9"}, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := h.do(t, "GET", "/lagp/status", "", tt.headers...)
+			if body := readAll(t, res.Body); res.StatusCode != tt.status {
+				t.Errorf("status %d body %s", res.StatusCode, body)
+			}
+		})
+	}
+}
