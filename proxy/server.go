@@ -42,6 +42,9 @@ type Options struct {
 	Logger                *slog.Logger
 	Now                   func() time.Time
 	MaxBody               int64
+	// HeaderTimeout bounds how long a client may take to send its request headers, so that
+	// idle or slow connections cannot pile up; default 10 s.
+	HeaderTimeout time.Duration
 }
 
 // Prefs are output preferences users set in the settings.
@@ -89,6 +92,9 @@ func New(opts Options) *Server {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = 10 * time.Second
 	}
 	if opts.Prefs == nil {
 		opts.Prefs = func() Prefs { return Prefs{OllamaToolCallIDs: true} }
@@ -202,7 +208,7 @@ func (s *Server) bind(host string, port int) (net.Listener, error) {
 func (s *Server) serveLocked(ln net.Listener) {
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.opts.HeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}

@@ -534,3 +534,44 @@ func TestLocalRoutesRefuseTunnels(t *testing.T) {
 		})
 	}
 }
+
+func TestSlowHeadersAreCut(t *testing.T) {
+	h := newHarness(t)
+	h.srv.opts.HeaderTimeout = 100 * time.Millisecond
+	if err := h.srv.Rebind("127.0.0.1", 0); err != nil { // a new http.Server takes it up
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", h.srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /api/version HTTP/1.1\r\nHost: localhost\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the server kept a connection whose headers never finished")
+	}
+}
+
+func TestCursorResponsesBodyOnChat(t *testing.T) {
+	h := newHarness(t)
+	res := h.do(t, "POST", "/v1/chat/completions", `{"model":"gpt-5.5","stream":true,`+
+		`"input":[{"role":"user","content":[{"type":"input_text","text":"[[F2]] 2+2?"}]}],`+
+		`"reasoning":{"effort":"high","summary":"auto"},"include":["reasoning.encrypted_content"],`+
+		`"text":{"verbosity":"low"},"stream_options":{"include_usage":true}}`)
+	body := readAll(t, res.Body)
+	for _, want := range []string{`"object":"chat.completion.chunk"`, `"reasoning_content"`,
+		`"content":"4"`, `"finish_reason":"stop"`, `"usage":{"prompt_tokens":30`, "[DONE]"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("stream lacks %s:\n%s", want, body)
+		}
+	}
+	rec, _ := h.fake.LastRequest()
+	if rec.Request.Reasoning == nil || rec.Request.Reasoning.Effort != "high" {
+		t.Errorf("upstream reasoning %+v", rec.Request.Reasoning)
+	}
+}
