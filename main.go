@@ -24,6 +24,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/lagp/lagp/auth"
 )
 
 // version is stamped at release time with -ldflags "-X main.version=…".
@@ -111,6 +113,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, auth.ErrNotSignedIn):
+		return 1 // the report has said so already
 	}
 	fmt.Fprintln(stderr, "lagp:", err)
 	return 1

@@ -50,8 +50,15 @@ func RunStatus(ctx context.Context, opts StatusOptions) error {
 	}
 	fmt.Fprintln(out, note)
 	printStatus(out, report, opts.Now(), opts.Location)
+	if report.State != StateSignedIn.String() {
+		return ErrNotSignedIn
+	}
 	return nil
 }
+
+// ErrNotSignedIn is returned by [RunStatus] after its report when lagp is not signed in, so
+// that scripts can tell from the exit status.
+var ErrNotSignedIn = errors.New("not signed in")
 
 // findStatus asks the running lagp, then the store. note says where the report comes from.
 func findStatus(ctx context.Context, opts StatusOptions) (StatusReport, string, error) {

@@ -252,8 +252,8 @@ func TestRunStatusFromStore(t *testing.T) {
 			var out strings.Builder
 			err := auth.RunStatus(context.Background(), auth.StatusOptions{
 				ProxyURL: tt.proxyURL, Manager: m, Out: &out, Location: time.UTC})
-			if err != nil {
-				t.Fatal(err)
+			if tt.signIn && err != nil || !tt.signIn && !errors.Is(err, auth.ErrNotSignedIn) {
+				t.Fatalf("err = %v (signed in: %v)", err, tt.signIn)
 			}
 			for _, want := range tt.want {
 				if !strings.Contains(out.String(), want) {
@@ -273,9 +273,10 @@ func TestRunStatusExpiredSession(t *testing.T) {
 	}))
 	defer lagp.Close()
 	var out strings.Builder
-	if err := auth.RunStatus(context.Background(), auth.StatusOptions{ProxyURL: lagp.URL,
-		Out: &out}); err != nil {
-		t.Fatal(err)
+	err := auth.RunStatus(context.Background(), auth.StatusOptions{ProxyURL: lagp.URL,
+		Out: &out})
+	if !errors.Is(err, auth.ErrNotSignedIn) {
+		t.Fatalf("err = %v, want ErrNotSignedIn", err)
 	}
 	want := `The session ended (refresh token was already used). Sign in again: run "lagp login".`
 	if !strings.Contains(out.String(), want) {

@@ -50,3 +50,13 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Errorf("push without URL: %v %q", err, out)
 	}
 }
+
+func TestStatusExitsNonZeroWhenSignedOut(t *testing.T) {
+	out, err := run(t, t.TempDir(), "status", "--port", "1")
+	if err == nil || !strings.Contains(out, "Not signed in") {
+		t.Errorf("lagp status signed out: err %v\n%s", err, out)
+	}
+	if strings.Contains(out, "lagp: not signed in") {
+		t.Errorf("the report is followed by a second, redundant error line:\n%s", out)
+	}
+}
