@@ -109,7 +109,7 @@ func (s *Server) openaiResponses(w http.ResponseWriter, r *http.Request) {
 	meta := openai.Meta{ID: newID("resp_"), Created: s.now(), Model: opts.Model}
 	if !opts.Stream {
 		col := openai.NewResponsesCollector(meta, s.now)
-		if err := passEvents(st, t, col.Event); err != nil {
+		if err := passEvents(st, t, names, col.Event); err != nil {
 			s.failed(r, err)
 			openai.WriteError(w, canon.AsError(err))
 			return
@@ -118,13 +118,13 @@ func (s *Server) openaiResponses(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(col.Body())
 		return
 	}
-	s.streamResponses(w, r, st, t, openai.NewResponsesStream(w, meta))
+	s.streamResponses(w, r, st, t, names, openai.NewResponsesStream(w, meta))
 }
 
 func (s *Server) streamResponses(w http.ResponseWriter, r *http.Request, st eventSource,
-	t *canon.Turn, rs *openai.ResponsesStream) {
+	t *canon.Turn, names canon.ToolNames, rs *openai.ResponsesStream) {
 	out := &streamOut{w: w, rc: http.NewResponseController(w), contentType: "text/event-stream"}
-	err := passEvents(st, t, func(ev canon.Event) error {
+	err := passEvents(st, t, names, func(ev canon.Event) error {
 		out.begin()
 		if err := rs.Event(ev); err != nil {
 			return errClientGone
@@ -139,9 +139,10 @@ type eventSource interface {
 	Next() (canon.Event, error)
 }
 
-// passEvents hands each backend event to emit until the response completes. Failure events are
-// not forwarded: the caller reports them in the client's shape.
-func passEvents(st eventSource, t *canon.Turn, emit func(canon.Event) error) error {
+// passEvents hands each backend event to emit, with the client's tool names, until the response
+// completes. Failure events are not forwarded: the caller reports them in the client's shape.
+func passEvents(st eventSource, t *canon.Turn, names canon.ToolNames,
+	emit func(canon.Event) error) error {
 	for !t.Done() {
 		ev, err := st.Next()
 		if errors.Is(err, io.EOF) {
@@ -152,6 +153,9 @@ func passEvents(st eventSource, t *canon.Turn, emit func(canon.Event) error) err
 		}
 		if _, err := t.Feed(ev); err != nil {
 			return err
+		}
+		if len(names) > 0 {
+			ev.Raw = names.Restore(ev.Raw)
 		}
 		if err := emit(ev); err != nil {
 			return err

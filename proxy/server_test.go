@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lagp/lagp/proxy/canon"
 	"github.com/lagp/lagp/proxy/upstream"
 	"github.com/lagp/lagp/proxy/upstream/fakebackend"
 )
@@ -573,5 +574,40 @@ func TestCursorResponsesBodyOnChat(t *testing.T) {
 	rec, _ := h.fake.LastRequest()
 	if rec.Request.Reasoning == nil || rec.Request.Reasoning.Effort != "high" {
 		t.Errorf("upstream reasoning %+v", rec.Request.Reasoning)
+	}
+}
+
+func TestLongToolNamesComeBackWhole(t *testing.T) {
+	h := newHarness(t)
+	long := strings.Repeat("mcp__server__a_really_long_tool_name_", 3)
+	short := canon.ToolNames{}.Short(long)
+	call := func(typ string) string {
+		return `{"type":"response.output_item.` + typ + `","output_index":0,"item":{"id":"fc_1",` +
+			`"type":"function_call","call_id":"call_L","name":"` + short + `","arguments":"{}"}}`
+	}
+	stream := fakebackend.Events(
+		`{"type":"response.created","response":{"id":"resp_L","status":"in_progress","output":[]}}`,
+		call("added"), call("done"),
+		`{"type":"response.completed","response":{"id":"resp_L","status":"completed","output":[]}}`)
+	tools := `"tools":[{"type":"function","name":"` + long + `","parameters":{"type":"object"}}]`
+	chatTools := `"tools":[{"type":"function","function":{"name":"` + long + `"}}]`
+	tests := []struct{ path, body string }{
+		{"/v1/responses", `{"model":"gpt-5.4","input":"go",` + tools + `}`},
+		{"/v1/responses", `{"model":"gpt-5.4","stream":true,"input":"go",` + tools + `}`},
+		{"/v1/chat/completions", `{"model":"gpt-5.4","messages":[{"role":"user",` +
+			`"content":"go"}],` + chatTools + `}`},
+		{"/api/chat", `{"model":"gpt-5.4","messages":[{"role":"user","content":"go"}],` +
+			chatTools + `}`},
+	}
+	for _, tt := range tests {
+		h.fake.Enqueue(stream)
+		res := h.do(t, "POST", tt.path, tt.body)
+		body := readAll(t, res.Body)
+		if res.StatusCode != 200 || !strings.Contains(body, long) || strings.Contains(body, short) {
+			t.Errorf("%s: status %d body %s", tt.path, res.StatusCode, body)
+		}
+	}
+	if rec, _ := h.fake.LastRequest(); rec.Request.Tools[0].Name != short {
+		t.Errorf("upstream got tool name %q", rec.Request.Tools[0].Name)
 	}
 }

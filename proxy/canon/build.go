@@ -1,6 +1,7 @@
 package canon
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -222,6 +223,18 @@ func (n ToolNames) Original(name string) string {
 		return orig
 	}
 	return name
+}
+
+// Restore replaces the shortened names in a raw backend event with the client's names, for
+// events that reach the client as they are (the Responses API). A short name ends in a hash
+// of the whole name, so it does not occur in the event by chance.
+func (n ToolNames) Restore(raw []byte) []byte {
+	for short, orig := range n {
+		from, _ := json.Marshal(short) // strings always marshal
+		to, _ := json.Marshal(orig)
+		raw = bytes.ReplaceAll(raw, from, to)
+	}
+	return raw
 }
 
 func shortenToolNames(tools []Tool) ToolNames {

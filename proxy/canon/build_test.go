@@ -165,6 +165,11 @@ func TestBuildLongToolNames(t *testing.T) {
 	if names.Original(short) != long || names.Original("short") != "short" {
 		t.Errorf("names do not map back: %v", names)
 	}
+	raw := []byte(`{"type":"function_call","name":"` + short + `","arguments":"{}"}`)
+	if got := string(names.Restore(raw)); got !=
+		`{"type":"function_call","name":"`+long+`","arguments":"{}"}` {
+		t.Errorf("restored event %s", got)
+	}
 	other := Draft{Model: plain, Tools: []Tool{{Type: "function", Name: long + "x"}}}
 	if r2, _ := other.Build(nil); r2.Tools[0].Name == short {
 		t.Errorf("distinct long names shortened to the same %q", short)

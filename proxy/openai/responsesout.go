@@ -16,10 +16,7 @@ import (
 // speaks the Responses API, so each event keeps its raw bytes, with two exceptions: events that
 // carry the response object show the model name the client asked for, and the final response
 // gets the output assembled from output_item.done events when the backend sent it empty
-// (PROTOCOL.md §3.3, C1).
-//
-// TODO: tool names longer than 64 characters reach the client shortened (B7). The Responses
-// API itself refuses such names, so Responses clients are not expected to send them.
+// (PROTOCOL.md §3.3, C1). The proxy restores shortened tool names (B7) before events get here.
 type ResponsesStream struct {
 	w     io.Writer
 	meta  Meta
