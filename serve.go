@@ -74,6 +74,7 @@ type app struct {
 	catalog  *upstream.Catalog
 	server   *proxy.Server
 	firstRun bool
+	homeLock *auth.HomeLock // only this lagp refreshes the session stored in the home
 }
 
 func cmdServe(ctx context.Context, e env, args []string, stdout, stderr io.Writer) error {
@@ -122,6 +123,9 @@ func newApp(ctx context.Context, e env, f serveFlags, stderr io.Writer) (*app, e
 	_, statErr := os.Stat(e.home)
 	a.firstRun = errors.Is(statErr, os.ErrNotExist)
 	var err error
+	if a.homeLock, err = auth.LockHome(e.home); err != nil {
+		return nil, fmt.Errorf("%w; stop it first, or give this one its own LAGP_HOME", err)
+	}
 	if a.settings, err = settings.Open(e.home); err != nil {
 		return nil, err
 	}

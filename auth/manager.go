@@ -371,9 +371,8 @@ func (m *Manager) startFlightLocked(rejected string) *flight {
 }
 
 // refresh is one flight: reload the store, adopt newer tokens or refresh, persist, apply.
-//
-// TODO: a lock file around reload-refresh-save would also serialise refreshes across lagp
-// processes sharing a store; today a lost race is repaired afterwards by rescueFromStore.
+// Across processes, only the lagp holding the home's [HomeLock] serves and so refreshes; the
+// one-shot commands (login, logout, status, push) never refresh the stored sign-in.
 func (m *Manager) refresh(ctx context.Context, rejected string) (Tokens, error) {
 	if err := m.lockWriting(ctx); err != nil {
 		return Tokens{}, err

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,5 +59,15 @@ func TestStatusExitsNonZeroWhenSignedOut(t *testing.T) {
 	}
 	if strings.Contains(out, "lagp: not signed in") {
 		t.Errorf("the report is followed by a second, redundant error line:\n%s", out)
+	}
+}
+
+func TestSecondInstanceOnTheSameHomeIsRefused(t *testing.T) {
+	in := start(t, options{signedIn: true})
+	cmd := exec.Command(binary, "--no-tray", "--no-browser", "--port", fmt.Sprint(freePort(t)))
+	cmd.Env = append(in.cmd.Env[:0:0], in.cmd.Env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "already running with this LAGP_HOME") {
+		t.Errorf("second lagp on the same home: err %v\n%s", err, out)
 	}
 }
