@@ -69,8 +69,12 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts.ToolCallIDs = s.opts.Prefs().OllamaToolCallIDs
-	req, names := draft.Build(s.mem)
 	meta := ollama.Meta{Model: opts.Model, Start: s.now(), Now: s.now}
+	if opts.Load || opts.Unload {
+		writeJSON(w, ollama.ChatControl(meta, opts))
+		return
+	}
+	req, names := draft.Build(s.mem)
 	s.turn(w, r, req, names, opts.Stream, dialect{
 		contentType: ndjson,
 		encoder:     func(w io.Writer) canon.Encoder { return ollama.NewChatStream(w, meta, opts) },

@@ -24,6 +24,9 @@ type ChatOptions struct {
 	// ToolCallIDs puts the call id on each tool call. It is a setting, true by default:
 	// Zed builds from before November 2025 reject tool calls with an id. The glue sets it.
 	ToolCallIDs bool
+	// Load is set for a request without messages, which Ollama clients send to load a
+	// model; Unload when it also has keep_alive 0. Answer either with [ChatControl].
+	Load, Unload bool
 }
 
 // hideThinking reports whether the client turned thinking off.
@@ -88,6 +91,12 @@ func DecodeChat(body []byte, models canon.Catalog) (*canon.Draft, ChatOptions, e
 	opts.Think = think
 	if d.Tools, err = decodeTools(req.Tools); err != nil {
 		return nil, opts, err
+	}
+	if len(req.Messages) == 0 {
+		ka, ok := keepAlive(req.KeepAlive)
+		opts.Unload = ok && ka == 0
+		opts.Load = !opts.Unload
+		return d, opts, nil
 	}
 	if err := newHistory(d, req.Messages).add(req.Messages); err != nil {
 		return nil, opts, err

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lagp/lagp/proxy/canon"
 	"github.com/lagp/lagp/proxy/wire/wiretest"
+	"github.com/ollama/ollama/api"
 )
 
 // build decodes a chat body and builds the backend request, failing the test on an error.
@@ -325,6 +327,34 @@ func TestDecodeChat_Tools(t *testing.T) {
 	}
 }
 
+func TestDecodeChat_LoadAndUnload(t *testing.T) {
+	tests := []struct {
+		body         string
+		load, unload bool
+	}{
+		{`{"model":"gpt-5.4"}`, true, false},
+		{`{"model":"gpt-5.4","messages":[]}`, true, false},
+		{`{"model":"gpt-5.4","messages":[],"keep_alive":0}`, false, true},
+		{`{"model":"gpt-5.4","messages":[],"keep_alive":"0s"}`, false, true},
+		{`{"model":"gpt-5.4","messages":[],"keep_alive":"5m"}`, true, false},
+		{`{"model":"gpt-5.4","messages":[{"role":"user","content":"x"}],"keep_alive":0}`,
+			false, false},
+	}
+	for _, tt := range tests {
+		_, opts, err := DecodeChat([]byte(tt.body), testModels())
+		if err != nil || opts.Load != tt.load || opts.Unload != tt.unload {
+			t.Errorf("%s: load %v unload %v err %v", tt.body, opts.Load, opts.Unload, err)
+		}
+	}
+	meta := Meta{Now: func() time.Time { return time.Unix(0, 0).UTC() }}
+	line := ChatControl(meta, ChatOptions{Model: "gpt-5.4:latest", Unload: true})
+	var res api.ChatResponse
+	if err := json.Unmarshal(line, &res); err != nil || !res.Done || res.DoneReason != "unload" ||
+		res.Model != "gpt-5.4:latest" || res.Message.Role != "assistant" {
+		t.Errorf("control line %s: %+v %v", line, res, err)
+	}
+}
+
 func TestDecodeChat_Errors(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"x"}]`
 	tests := []struct {
@@ -345,8 +375,6 @@ func TestDecodeChat_Errors(t *testing.T) {
 			`model "llama3:latest" not found: lagp serves the models of your ChatGPT account`},
 		{"content of the wrong type", `{"model":"gpt-5.4","messages":[{"role":"user","content":5}]}`,
 			canon.KindInvalidRequest, "messages.content", "must be a string, not a number"},
-		{"no messages", `{"model":"gpt-5.4","messages":[]}`, canon.KindInvalidRequest, "messages",
-			"no user, assistant or tool message"},
 		{"only a system message", `{"model":"gpt-5.4","messages":[{"role":"system","content":"x"}]}`,
 			canon.KindInvalidRequest, "messages", "no user"},
 		{"unknown role", `{"model":"gpt-5.4","messages":[{"role":"user","content":"x"},

@@ -223,6 +223,19 @@ func GenerateControl(meta Meta, opts GenerateOptions) []byte {
 	return append(b, "}\n"...)
 }
 
+// ChatControl is the answer to a load or unload request on /api/chat (see [ChatOptions]):
+// models live at ChatGPT, so there is nothing to load, and lagp says it is done.
+func ChatControl(meta Meta, opts ChatOptions) []byte {
+	reason := "load"
+	if opts.Unload {
+		reason = "unload"
+	}
+	b := appendHeader(make([]byte, 0, 160), meta.model(opts.Model), meta.now())
+	b = append(b, `,"message":{"role":"assistant","content":""},"done":true,"done_reason":`...)
+	b = wire.AppendString(b, reason)
+	return append(b, "}\n"...)
+}
+
 func resultCalls(res *canon.Result) []toolCall {
 	calls := make([]toolCall, len(res.ToolCalls))
 	for i, c := range res.ToolCalls {
