@@ -139,6 +139,32 @@ func (w *fakeWatcher) RegisterStatusNotifierHost(dbus.Sender, string) *dbus.Erro
 
 // startWatcher takes the watcher name on its own connection; closing that connection is a
 // panel going away.
+// restartPanel replaces the watcher with a new one, as a panel restart does, and checks that
+// the app registers its icon again from the same connection.
+func restartPanel(t *testing.T, bus string, old *fakeWatcher, reg registration) {
+	t.Helper()
+	old.conn.Close()
+	regs := make(chan registration, 8)
+	startWatcher(t, bus, regs)
+	if got := waitRegistration(t, regs); got.sender != reg.sender {
+		t.Errorf("re-registered by %q, want %q", got.sender, reg.sender)
+	}
+}
+
+// quit clicks Quit and expects the app (what) to exit with status 0.
+func quit(t *testing.T, menu menuClient, exited <-chan error, what string) {
+	t.Helper()
+	menu.click(t, LabelQuit)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("%s exited with %v after Quit, want status 0", what, err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s did not quit", what)
+	}
+}
+
 func startWatcher(t *testing.T, addr string, got chan registration) *fakeWatcher {
 	t.Helper()
 	conn, err := dbus.Connect(addr)

@@ -159,22 +159,8 @@ func TestLagpTrayEndToEnd(t *testing.T) {
 
 	// The panel restarts (after notifications went out, which is when fyne's own watch
 	// gives up: P2); the icon registers again.
-	watcher.conn.Close()
-	regs2 := make(chan registration, 8)
-	startWatcher(t, bus, regs2)
-	if got := waitRegistration(t, regs2); got.sender != reg.sender {
-		t.Errorf("re-registered by %q, want %q", got.sender, reg.sender)
-	}
-
-	menu.click(t, LabelQuit)
-	select {
-	case err := <-p.exited:
-		if err != nil {
-			t.Errorf("lagp exited with %v after Quit, want status 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("lagp did not quit")
-	}
+	restartPanel(t, bus, watcher, reg)
+	quit(t, menu, p.exited, "lagp")
 }
 
 // signInFromMenu clicks "Sign in with ChatGPT…", plays the browser (the issuer redirects to

@@ -131,22 +131,8 @@ func TestTrayOnPrivateBus(t *testing.T) {
 	}
 
 	// P2: the panel restarts after notifications went out; the icon must come back.
-	watcher.conn.Close()
-	regs2 := make(chan registration, 8)
-	startWatcher(t, bus, regs2)
-	if got := waitRegistration(t, regs2); got.sender != reg.sender {
-		t.Errorf("re-registered by %q, want %q", got.sender, reg.sender)
-	}
-
-	menu.click(t, LabelQuit)
-	select {
-	case err := <-child.exited:
-		if err != nil {
-			t.Errorf("tray exited with %v, want status 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("tray did not quit")
-	}
+	restartPanel(t, bus, watcher, reg)
+	quit(t, menu, child.exited, "tray")
 	child.checkRaces(t)
 }
 
