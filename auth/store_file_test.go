@@ -52,10 +52,10 @@ func coreMode(t *testing.T, path string) fs.FileMode {
 	return info.Mode().Perm()
 }
 
-func TestFileStoreRoundTrip(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "lagp")
-	log, _ := coreLogger()
-	s := newFileStore(home, log)
+// coreRoundTrip checks that an empty store reports ErrNoTokens, then that a saved sign-in loads
+// back unchanged, and returns it.
+func coreRoundTrip(t *testing.T, s Store) Tokens {
+	t.Helper()
 	ctx := t.Context()
 	if _, err := s.Load(ctx); !errors.Is(err, ErrNoTokens) {
 		t.Fatalf("empty store: err = %v, want ErrNoTokens", err)
@@ -71,6 +71,14 @@ func TestFileStoreRoundTrip(t *testing.T) {
 	if d := cmp.Diff(tok, got); d != "" {
 		t.Errorf("loaded (-want +got):\n%s", d)
 	}
+	return tok
+}
+
+func TestFileStoreRoundTrip(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "lagp")
+	log, _ := coreLogger()
+	s := newFileStore(home, log)
+	coreRoundTrip(t, s)
 	if m := coreMode(t, home); m != 0o700 {
 		t.Errorf("home mode %v, want 0700", m)
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/zalando/go-keyring"
 )
 
@@ -134,21 +133,7 @@ func TestKeyringStoreRoundTrip(t *testing.T) {
 	if s.Name() != "keyring" {
 		t.Fatalf("Name() = %q", s.Name())
 	}
-	ctx := t.Context()
-	if _, err := s.Load(ctx); !errors.Is(err, ErrNoTokens) {
-		t.Fatalf("empty store: %v", err)
-	}
-	tok := coreTokens(t, coreT0, coreT0.Add(time.Hour))
-	if err := s.Save(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(tok, got); d != "" {
-		t.Errorf("loaded (-want +got):\n%s", d)
-	}
+	tok := coreRoundTrip(t, s)
 	coreAssertSealed(t, home, tok)
 	secrets := kr.snapshot()
 	if len(secrets) != 1 {
